@@ -1,0 +1,212 @@
+//! Configuration: read from the environment once at cold start, checked completely, and
+//! kept as a plain value. A bad setting stops the function at init with a message that names
+//! the variable; there is no fallback that could start the function open.
+
+use std::fmt;
+
+use crate::keys;
+use crate::rules::AccessRules;
+use crate::verify::{ClaimChecks, Verifier};
+
+/// The most clock skew we accept: beyond five minutes a token outlives its purpose.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
+
+/// Clerk's SDK default.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 5;
+
+pub const DEFAULT_ROLE_CLAIM: &str = "metadata.role";
+
+/// How HTTP API 2.0 requests are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpApiResponse {
+    /// `{"isAuthorized": …}`: decided for the requested route, cached for every route.
+    Simple,
+    /// An IAM policy built from `routeArn`, cache-safe like REST.
+    Policy,
+}
+
+/// Everything the authorizer needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    pub verifier: Verifier,
+    pub role_claim: Vec<String>,
+    pub rules: AccessRules,
+    pub http_api_response: HttpApiResponse,
+}
+
+/// A setting that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can build any configuration without
+    /// touching the (shared, racy) process environment. Empty values count as unset, except
+    /// for the key, which is required.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let optional = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let key_text = lookup("CLERK_JWT_KEY").ok_or_else(|| ConfigError {
+            variable: "CLERK_JWT_KEY",
+            problem: "is not set; set it to the PEM public key from the Clerk dashboard \
+                      (API keys → Show JWT public key → PEM Public Key)"
+                .into(),
+        })?;
+        let keys = keys::parse_pem_keys(&key_text).map_err(|problem| ConfigError {
+            variable: "CLERK_JWT_KEY",
+            problem,
+        })?;
+
+        let checks = ClaimChecks {
+            issuer: optional("JWT_ISSUER").map(|v| v.trim().to_string()),
+            authorized_parties: optional("AUTHORIZED_PARTIES")
+                .map(|v| parse_parties(&v))
+                .transpose()
+                .map_err(|problem| ConfigError {
+                    variable: "AUTHORIZED_PARTIES",
+                    problem,
+                })?,
+            audiences: optional("JWT_AUDIENCE")
+                .map(|v| parse_list(&v))
+                .transpose()
+                .map_err(|problem| ConfigError {
+                    variable: "JWT_AUDIENCE",
+                    problem,
+                })?,
+            clock_skew: optional("CLOCK_SKEW_SECONDS")
+                .map(|v| parse_skew(&v))
+                .transpose()
+                .map_err(|problem| ConfigError {
+                    variable: "CLOCK_SKEW_SECONDS",
+                    problem,
+                })?
+                .unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS),
+            allow_pending_sessions: optional("ALLOW_PENDING_SESSIONS")
+                .map(|v| parse_bool(&v))
+                .transpose()
+                .map_err(|problem| ConfigError {
+                    variable: "ALLOW_PENDING_SESSIONS",
+                    problem,
+                })?
+                .unwrap_or(false),
+        };
+
+        let role_claim = optional("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_ROLE_CLAIM.into());
+        let role_claim: Vec<String> = role_claim.trim().split('.').map(str::to_string).collect();
+        if role_claim.iter().any(|s| s.is_empty()) {
+            return Err(ConfigError {
+                variable: "ROLE_CLAIM",
+                problem: "must be a dot path of claim names, e.g. metadata.role or org_role".into(),
+            });
+        }
+
+        let rules = optional("ACCESS_RULES")
+            .map(|json| AccessRules::parse(&json))
+            .unwrap_or_else(|| AccessRules::parse(AccessRules::DEFAULT_JSON))
+            .map_err(|problem| ConfigError {
+                variable: "ACCESS_RULES",
+                problem,
+            })?;
+
+        let http_api_response = match optional("HTTP_API_RESPONSE").as_deref().map(str::trim) {
+            None | Some("simple") => HttpApiResponse::Simple,
+            Some("policy") => HttpApiResponse::Policy,
+            Some(_) => {
+                return Err(ConfigError {
+                    variable: "HTTP_API_RESPONSE",
+                    problem: "must be simple or policy".into(),
+                })
+            }
+        };
+
+        Ok(Config {
+            verifier: Verifier::new(keys, checks),
+            role_claim,
+            rules,
+            http_api_response,
+        })
+    }
+
+    /// Settings that are valid but probably not what the user wants, for the init log.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.http_api_response == HttpApiResponse::Simple
+            && self.rules.has_route_specific_rules()
+        {
+            warnings.push(
+                "ACCESS_RULES limits roles to particular routes, but HTTP API simple responses are \
+                 cached for every route: turn authorizer caching off, add $context.routeKey to the \
+                 identity sources, or set HTTP_API_RESPONSE=policy"
+                    .to_string(),
+            );
+        }
+        if self.verifier.checks().authorized_parties.is_none() {
+            warnings.push(
+                "AUTHORIZED_PARTIES is not set, so tokens minted for any of your Clerk \
+                 instance's origins are accepted; set it to your front end's origin(s)"
+                    .to_string(),
+            );
+        }
+        warnings
+    }
+}
+
+fn parse_list(value: &str) -> Result<Vec<String>, String> {
+    let items: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if items.is_empty() {
+        return Err("has no entries; give a comma-separated list or leave it unset".into());
+    }
+    Ok(items)
+}
+
+fn parse_parties(value: &str) -> Result<Vec<String>, String> {
+    let parties = parse_list(value)?;
+    if let Some(bad) = parties
+        .iter()
+        .find(|p| p.ends_with('/') || !p.contains("://"))
+    {
+        return Err(format!(
+            "has {bad:?}; list origins as Clerk puts them in azp, e.g. https://app.example.com \
+             (scheme and host, no path or trailing slash)"
+        ));
+    }
+    Ok(parties)
+}
+
+fn parse_skew(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(skew) if skew <= MAX_CLOCK_SKEW_SECONDS => Ok(skew),
+        _ => Err(format!(
+            "must be a whole number of seconds from 0 to {MAX_CLOCK_SKEW_SECONDS}, not {:?}",
+            value.trim()
+        )),
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("must be true or false, not {other:?}")),
+    }
+}

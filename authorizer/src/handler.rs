@@ -1,0 +1,185 @@
+//! The pipeline: event JSON → `Request` → token → verified claims → decision → response JSON.
+//!
+//! Plain functions on plain values, with the clock passed in: no Lambda, no environment,
+//! no I/O. `main.rs` feeds it events; tests, benchmarks and fuzzers call it directly.
+
+use crate::config::{Config, HttpApiResponse};
+use crate::context::Context;
+use crate::event::{Flavour, Request};
+use crate::policy::{self, Effect, Resources};
+use crate::rejection::Rejection;
+use crate::rules::WEBSOCKET_CONNECT;
+use crate::verify::Claims;
+
+/// The principal reported when a token was refused but the flavour still needs a policy.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// What API Gateway will do with our answer for the requested route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx: the route is allowed.
+    Allow,
+    /// 403: a genuine token whose role may not call this route.
+    Deny,
+    /// 401 on REST and WebSocket; 403 on HTTP APIs, which have no 401 from a Lambda authorizer.
+    Unauthorized,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Unauthorized => "unauthorized",
+        }
+    }
+}
+
+/// Everything one call decided: the response for API Gateway and the facts for the log line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// Machine-readable: `allowed`, `no_role`, `expired`, `bad_signature`, …
+    pub reason: &'static str,
+    pub flavour: Option<Flavour>,
+    /// The requested route, e.g. `GET/tasks/42`.
+    pub route: Option<String>,
+    pub sub: Option<String>,
+    pub role: Option<String>,
+    /// Metadata keys left out of the context to keep it under the size limit.
+    pub dropped_context: Vec<String>,
+    /// The JSON to return, or `None` for the Lambda error `Unauthorized`.
+    pub response: Option<String>,
+}
+
+/// The authorizer: a validated configuration and the pipeline over it.
+#[derive(Debug)]
+pub struct Authorizer {
+    config: Config,
+}
+
+impl Authorizer {
+    pub fn new(config: Config) -> Self {
+        Authorizer { config }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Decides one event at time `now` (seconds since the epoch). Never panics on any input.
+    pub fn handle(&self, event: &str, now: u64) -> Outcome {
+        let request = match Request::parse(event) {
+            Ok(request) => request,
+            Err(rejection) => return refused(None, rejection),
+        };
+        let verified = request
+            .token()
+            .and_then(|token| self.config.verifier.verify(token, now));
+        match verified {
+            Ok(claims) => self.decide(&request, &claims),
+            Err(rejection) => self.reject(&request, rejection),
+        }
+    }
+
+    fn decide(&self, request: &Request<'_>, claims: &Claims) -> Outcome {
+        let role = claims
+            .str_at(&self.config.role_claim)
+            .filter(|r| !r.is_empty());
+        let rules = role.and_then(|role| self.config.rules.role(role));
+        let allowed = rules.is_some_and(|rules| rules.allows(request.arn.route));
+        let reason = match (role, rules) {
+            _ if allowed => "allowed",
+            (None, _) => "no_role",
+            (Some(_), None) => "role_without_rules",
+            (Some(_), Some(_)) => "route_not_allowed",
+        };
+        let context = Context::from_claims(claims, role);
+        let sub = claims.subject();
+        let prefix = request.arn.prefix;
+
+        let response = match request.flavour {
+            Flavour::HttpV2 if self.config.http_api_response == HttpApiResponse::Simple => {
+                policy::render_simple(allowed, Some(&context))
+            }
+            // A WebSocket authorizer guards exactly one route.
+            Flavour::WebSocket => {
+                let effect = if allowed { Effect::Allow } else { Effect::Deny };
+                let resources = Resources {
+                    prefix,
+                    suffixes: &[WEBSOCKET_CONNECT],
+                };
+                policy::render_policy(sub, effect, resources, Some(&context))
+            }
+            // Cache-safe: every route of the role, whichever route was asked for.
+            _ => match rules.filter(|r| !r.suffixes().is_empty()) {
+                Some(rules) => {
+                    let resources = Resources {
+                        prefix,
+                        suffixes: rules.suffixes(),
+                    };
+                    policy::render_policy(sub, Effect::Allow, resources, Some(&context))
+                }
+                None => {
+                    let resources = Resources {
+                        prefix,
+                        suffixes: &["*"],
+                    };
+                    policy::render_policy(sub, Effect::Deny, resources, Some(&context))
+                }
+            },
+        };
+
+        Outcome {
+            verdict: if allowed {
+                Verdict::Allow
+            } else {
+                Verdict::Deny
+            },
+            reason,
+            flavour: Some(request.flavour),
+            route: Some(request.arn.route.to_string()),
+            sub: Some(sub.to_string()),
+            role: role.map(str::to_string),
+            dropped_context: context.dropped.clone(),
+            response: Some(response),
+        }
+    }
+
+    fn reject(&self, request: &Request<'_>, rejection: Rejection) -> Outcome {
+        let mut outcome = refused(Some(request), rejection);
+        // HTTP APIs turn a Lambda error into 500, so they get an explicit "no" instead.
+        outcome.response = match request.flavour {
+            Flavour::HttpV2 if self.config.http_api_response == HttpApiResponse::Simple => {
+                Some(policy::render_simple(false, None))
+            }
+            Flavour::HttpV1 | Flavour::HttpV2 => {
+                let resources = Resources {
+                    prefix: request.arn.prefix,
+                    suffixes: &["*"],
+                };
+                Some(policy::render_policy(
+                    ANONYMOUS,
+                    Effect::Deny,
+                    resources,
+                    None,
+                ))
+            }
+            Flavour::RestToken | Flavour::RestRequest | Flavour::WebSocket => None,
+        };
+        outcome
+    }
+}
+
+fn refused(request: Option<&Request<'_>>, rejection: Rejection) -> Outcome {
+    Outcome {
+        verdict: Verdict::Unauthorized,
+        reason: rejection.reason(),
+        flavour: request.map(|r| r.flavour),
+        route: request.map(|r| r.arn.route.to_string()),
+        sub: None,
+        role: None,
+        dropped_context: Vec::new(),
+        response: None,
+    }
+}

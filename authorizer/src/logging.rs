@@ -1,0 +1,63 @@
+//! One structured line per decision, and the subscriber that writes it.
+//!
+//! The line carries the outcome, the reason, `sub`, `role` and the route; never the token,
+//! its signature or a key.
+
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
+
+use crate::handler::Outcome;
+
+/// Installs the subscriber: JSON lines unless `AWS_LAMBDA_LOG_FORMAT=Text`; the level from
+/// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
+pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+/// As `init`, writing to `writer` (tests capture the output this way).
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into())
+        .to_ascii_lowercase();
+    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_target(false);
+    let text = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("text"));
+    let result = if text {
+        builder.without_time().try_init()
+    } else {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init()
+    };
+    // A second init (tests) keeps the first subscriber.
+    let _ = result;
+}
+
+/// Emits the decision line for `outcome`.
+pub fn log_outcome(outcome: &Outcome) {
+    tracing::info!(
+        decision = outcome.verdict.name(),
+        reason = outcome.reason,
+        flavour = outcome.flavour.map(|f| f.name()),
+        route = outcome.route.as_deref(),
+        sub = outcome.sub.as_deref(),
+        role = outcome.role.as_deref(),
+        "authorizer decision"
+    );
+    if !outcome.dropped_context.is_empty() {
+        tracing::warn!(
+            reason = "context_too_large",
+            dropped = outcome.dropped_context.join(","),
+            "metadata fields left out of the authorizer context"
+        );
+    }
+}
