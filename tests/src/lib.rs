@@ -1,0 +1,448 @@
+//! Shared by the end-to-end tests and the `mint` command: the DEV-ONLY keys, Clerk-shaped
+//! claims, and builders for every API Gateway authorizer event.
+//!
+//! The sample events in `events/authorizer/` are generated from `samples()`, so the files,
+//! the tests and the demo all describe the same cases.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+/// DEV-ONLY key pair of the sample "Clerk instance". Public in this repository: never deploy.
+pub const DEV_PRIVATE_KEY: &str = include_str!("../../events/keys/dev-only-private.pem");
+pub const DEV_PUBLIC_KEY: &str = include_str!("../../events/keys/dev-only-public.pem");
+/// An attacker's key, for foreign-signature cases.
+pub const FOREIGN_PRIVATE_KEY: &str =
+    include_str!("../../events/keys/foreign-dev-only-private.pem");
+
+/// The settings the samples, the demo and the tests run with.
+pub const DEV_ISSUER: &str = "https://clerk.dev-only.example";
+pub const DEV_PARTY: &str = "http://localhost:3000";
+pub const DEV_ACCESS_RULES: &str =
+    r#"{"admin":["*"],"member":["GET /tasks","GET /tasks/*","POST /tasks","GET /me","$connect"]}"#;
+
+/// The request's API: `arn:aws:execute-api:us-east-1:123456789012:abc123/prod/…`.
+pub const API_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/";
+pub const HTTP_API_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:def456/$default/";
+pub const WS_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:ws7890/prod/";
+
+/// A fixed "now" for deterministic samples (2025-11-24), and a far-future expiry (2100-01-01)
+/// so the committed sample tokens keep working.
+pub const SAMPLE_IAT: u64 = 1_764_000_000;
+pub const FAR_FUTURE: u64 = 4_102_444_800;
+
+/// The environment of the demo and of `cargo lambda watch`, as (name, value) pairs.
+pub fn dev_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("CLERK_JWT_KEY", DEV_PUBLIC_KEY.trim().replace('\n', "\\n")),
+        ("JWT_ISSUER", DEV_ISSUER.into()),
+        ("AUTHORIZED_PARTIES", DEV_PARTY.into()),
+        ("ACCESS_RULES", DEV_ACCESS_RULES.into()),
+    ]
+}
+
+/// Looks a setting up in `dev_env()` with `overrides` on top; for `Config::from_lookup`.
+pub fn dev_lookup<'a>(overrides: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        if let Some((_, v)) = overrides.iter().find(|(n, _)| *n == name) {
+            return Some(v.to_string());
+        }
+        dev_env()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Signs `claims` with a PEM private key.
+pub fn sign(claims: &Value, private_pem: &str, alg: Algorithm) -> String {
+    let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).expect("a valid RSA private key");
+    jsonwebtoken::encode(&Header::new(alg), claims, &key).expect("signing cannot fail")
+}
+
+/// Signs with the DEV-ONLY key, RS256.
+pub fn mint(claims: &Value) -> String {
+    sign(claims, DEV_PRIVATE_KEY, Algorithm::RS256)
+}
+
+/// Clerk-shaped session claims: `sub`, `sid`, `iss`, `azp`, `iat`, `nbf`, `exp` and the
+/// customised `metadata` claim (`{"metadata": "{{user.public_metadata}}"}` in the dashboard).
+pub fn clerk_claims(sub: &str, metadata: Value, iat: u64, exp: u64) -> Value {
+    json!({
+        "azp": DEV_PARTY,
+        "exp": exp,
+        "fva": [0, -1],
+        "iat": iat,
+        "iss": DEV_ISSUER,
+        "metadata": metadata,
+        "nbf": iat - 5,
+        "sid": format!("sess_{}", sub.trim_start_matches("user_")),
+        "sub": sub,
+        "v": 2,
+    })
+}
+
+/// Long-lived sample claims for a role (`None`: a user without a role).
+pub fn sample_claims(role: Option<&str>) -> Value {
+    let metadata = match role {
+        Some(role) => json!({ "role": role }),
+        None => json!({}),
+    };
+    let sub = match role {
+        Some("admin") => "user_2admin0000000000000000001",
+        Some(_) => "user_2member000000000000000001",
+        None => "user_2norole000000000000000001",
+    };
+    clerk_claims(sub, metadata, SAMPLE_IAT, FAR_FUTURE)
+}
+
+/// `"GET /tasks/1"` → `("GET", "/tasks/1")`.
+fn split_route(route: &str) -> (&str, &str) {
+    route.split_once(' ').unwrap_or(("GET", route))
+}
+
+/// A REST TOKEN event.
+pub fn token_event(authorization: &str, route: &str) -> Value {
+    let (method, path) = split_route(route);
+    json!({
+        "type": "TOKEN",
+        "authorizationToken": authorization,
+        "methodArn": format!("{API_PREFIX}{method}{path}"),
+    })
+}
+
+/// A REST REQUEST event with these headers (name → value).
+pub fn rest_request_event(headers: Value, route: &str) -> Value {
+    let (method, path) = split_route(route);
+    let multi: serde_json::Map<String, Value> = headers
+        .as_object()
+        .map(|h| h.iter().map(|(k, v)| (k.clone(), json!([v]))).collect())
+        .unwrap_or_default();
+    json!({
+        "type": "REQUEST",
+        "methodArn": format!("{API_PREFIX}{method}{path}"),
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "queryStringParameters": {},
+        "multiValueQueryStringParameters": {},
+        "pathParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "path": format!("/prod{path}"),
+            "accountId": "123456789012",
+            "resourceId": "r3s0urc3",
+            "stage": "prod",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": { "sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0" },
+            "resourcePath": path,
+            "httpMethod": method,
+            "apiId": "abc123"
+        }
+    })
+}
+
+/// An HTTP API payload 2.0 event.
+pub fn http_v2_event(headers: Value, cookies: &[&str], route: &str) -> Value {
+    let (method, path) = split_route(route);
+    let mut event = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": format!("{HTTP_API_PREFIX}{method}{path}"),
+        "identitySource": [headers.get("authorization").cloned().unwrap_or(Value::String(cookies.join("; ")))],
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "def456",
+            "domainName": "def456.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "def456",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "curl/8.5.0"
+            },
+            "requestId": "id",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "24/Nov/2025:16:00:00 +0000",
+            "timeEpoch": 1764000000000u64
+        }
+    });
+    if !cookies.is_empty() {
+        event["cookies"] = json!(cookies);
+    }
+    event
+}
+
+/// An HTTP API payload 1.0 event.
+pub fn http_v1_event(headers: Value, route: &str) -> Value {
+    let (method, path) = split_route(route);
+    let identity = headers
+        .get("authorization")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let mut event = rest_request_event(headers, route);
+    event["version"] = json!("1.0");
+    event["methodArn"] = json!(format!("{HTTP_API_PREFIX}{method}{path}"));
+    event["identitySource"] = json!(identity);
+    event["authorizationToken"] = json!(identity);
+    event["requestContext"]["stage"] = json!("$default");
+    event["requestContext"]["apiId"] = json!("def456");
+    event
+}
+
+/// A WebSocket `$connect` event.
+pub fn websocket_event(headers: Value) -> Value {
+    json!({
+        "type": "REQUEST",
+        "methodArn": format!("{WS_PREFIX}$connect"),
+        "headers": headers,
+        "multiValueHeaders": headers.as_object().map(|h| h.iter().map(|(k, v)| (k.clone(), json!([v]))).collect::<serde_json::Map<_, _>>()),
+        "queryStringParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "routeKey": "$connect",
+            "eventType": "CONNECT",
+            "extendedRequestId": "ABCD1234=",
+            "requestTime": "24/Nov/2025:16:00:00 +0000",
+            "messageDirection": "IN",
+            "stage": "prod",
+            "connectedAt": 1764000000000u64,
+            "requestTimeEpoch": 1764000000000u64,
+            "identity": { "sourceIp": "203.0.113.10" },
+            "requestId": "ABCD1234=",
+            "domainName": "ws7890.execute-api.us-east-1.amazonaws.com",
+            "connectionId": "Abc123=",
+            "apiId": "ws7890"
+        }
+    })
+}
+
+/// What API Gateway answers for a sample: the demo and the README print these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Allow,
+    Deny,
+    Unauthorized,
+}
+
+/// A sample event: its file name in `events/authorizer/`, the event, and the expected answer
+/// and log reason.
+pub struct Sample {
+    pub file: &'static str,
+    pub event: Value,
+    pub answer: Answer,
+    pub reason: &'static str,
+}
+
+/// Every authorizer sample event. `mint samples` writes them to `events/authorizer/`.
+pub fn samples() -> Vec<Sample> {
+    let admin = mint(&sample_claims(Some("admin")));
+    let member = mint(&sample_claims(Some("member")));
+    let no_role = mint(&sample_claims(None));
+    let expired = mint(&clerk_claims(
+        "user_2member000000000000000001",
+        json!({"role": "member"}),
+        1_700_000_000,
+        1_700_000_060,
+    ));
+    let foreign = sign(
+        &sample_claims(Some("admin")),
+        FOREIGN_PRIVATE_KEY,
+        Algorithm::RS256,
+    );
+    let nested = mint(&clerk_claims(
+        "user_2nested000000000000000001",
+        json!({"role": "member", "team": {"id": "team_42", "name": "Platform"}, "tags": ["beta", "eu"], "plan": "pro", "seats": 5, "verified": true, "nickname": null}),
+        SAMPLE_IAT,
+        FAR_FUTURE,
+    ));
+    let bearer = |t: &str| format!("Bearer {t}");
+    let auth = |t: &str| json!({ "Authorization": bearer(t), "Host": "abc123.execute-api.us-east-1.amazonaws.com" });
+    let cookie = |t: &str| json!({ "Cookie": format!("__client_uat=1764000000; __session={t}; theme=dark"), "Host": "app.example.com" });
+    let session = |t: &str| format!("__session={t}");
+    use Answer::*;
+    let s = |file, event, answer, reason| Sample {
+        file,
+        event,
+        answer,
+        reason,
+    };
+    vec![
+        s(
+            "token-admin.json",
+            token_event(&bearer(&admin), "DELETE /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-member.json",
+            token_event(&bearer(&member), "GET /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-member-delete.json",
+            token_event(&bearer(&member), "DELETE /tasks/1"),
+            Deny,
+            "route_not_allowed",
+        ),
+        s(
+            "token-no-role.json",
+            token_event(&bearer(&no_role), "GET /tasks"),
+            Deny,
+            "no_role",
+        ),
+        s(
+            "token-nested-metadata.json",
+            token_event(&bearer(&nested), "GET /me"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-expired.json",
+            token_event(&bearer(&expired), "GET /tasks"),
+            Unauthorized,
+            "expired",
+        ),
+        s(
+            "token-foreign-signature.json",
+            token_event(&bearer(&foreign), "GET /tasks"),
+            Unauthorized,
+            "bad_signature",
+        ),
+        s(
+            "token-malformed.json",
+            token_event("Bearer not.a.jwt", "GET /tasks"),
+            Unauthorized,
+            "malformed",
+        ),
+        s(
+            "request-header-admin.json",
+            rest_request_event(auth(&admin), "DELETE /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "request-cookie-member.json",
+            rest_request_event(cookie(&member), "GET /tasks"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "request-cookie-member-delete.json",
+            rest_request_event(cookie(&member), "DELETE /tasks/1"),
+            Deny,
+            "route_not_allowed",
+        ),
+        s(
+            "request-basic-falls-back-to-cookie.json",
+            rest_request_event(
+                json!({ "authorization": "Basic dXNlcjpwYXNz", "cookie": format!("__session={member}") }),
+                "GET /tasks",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "request-no-token.json",
+            rest_request_event(json!({ "Host": "app.example.com" }), "GET /tasks"),
+            Unauthorized,
+            "no_token",
+        ),
+        s(
+            "request-cookie-expired.json",
+            rest_request_event(cookie(&expired), "GET /tasks"),
+            Unauthorized,
+            "expired",
+        ),
+        s(
+            "http-v2-admin.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&admin) }),
+                &[],
+                "DELETE /tasks/1",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "http-v2-cookie-member.json",
+            http_v2_event(
+                json!({}),
+                &["theme=dark", &session(&member)],
+                "GET /tasks/7",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "http-v2-member-delete.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&member) }),
+                &[],
+                "DELETE /tasks/1",
+            ),
+            Deny,
+            "route_not_allowed",
+        ),
+        s(
+            "http-v2-expired.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&expired) }),
+                &[],
+                "GET /tasks",
+            ),
+            Unauthorized,
+            "expired",
+        ),
+        s(
+            "http-v1-admin.json",
+            http_v1_event(
+                json!({ "authorization": bearer(&admin) }),
+                "DELETE /tasks/1",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "http-v1-no-role.json",
+            http_v1_event(json!({ "authorization": bearer(&no_role) }), "GET /tasks"),
+            Deny,
+            "no_role",
+        ),
+        s(
+            "http-v1-foreign-signature.json",
+            http_v1_event(json!({ "authorization": bearer(&foreign) }), "GET /tasks"),
+            Unauthorized,
+            "bad_signature",
+        ),
+        s(
+            "websocket-connect-member.json",
+            websocket_event(
+                json!({ "Sec-WebSocket-Protocol": format!("clerk, {member}"), "Sec-WebSocket-Version": "13" }),
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "websocket-connect-no-role.json",
+            websocket_event(json!({ "Sec-WebSocket-Protocol": format!("clerk, {no_role}") })),
+            Deny,
+            "no_role",
+        ),
+        s(
+            "websocket-connect-no-token.json",
+            websocket_event(json!({ "Sec-WebSocket-Version": "13" })),
+            Unauthorized,
+            "no_token",
+        ),
+    ]
+}

@@ -1,0 +1,177 @@
+//! Configuration is checked once at init: every bad setting stops the function with a
+//! message that names the variable, and never echoes key material.
+
+mod common;
+
+use authorizer::{Config, ConfigError};
+use common::*;
+
+fn error(overrides: &[(&str, &str)]) -> ConfigError {
+    Config::from_lookup(dev_lookup(overrides)).expect_err("configuration must be refused")
+}
+
+fn assert_refused(overrides: &[(&str, &str)], variable: &str, needle: &str) {
+    let err = error(overrides);
+    assert_eq!(err.variable, variable, "{overrides:?}: {err}");
+    let message = err.to_string();
+    assert!(message.starts_with(variable), "{message}");
+    assert!(
+        message.contains(needle),
+        "{overrides:?}: {message:?} lacks {needle:?}"
+    );
+}
+
+#[test]
+fn missing_key_is_refused() {
+    let err = Config::from_lookup(|_| None).unwrap_err();
+    assert_eq!(err.variable, "CLERK_JWT_KEY");
+    assert!(err.to_string().contains("not set"));
+}
+
+#[test]
+fn empty_or_whitespace_key_is_refused() {
+    for value in ["", "   \n\t "] {
+        assert_refused(&[("CLERK_JWT_KEY", value)], "CLERK_JWT_KEY", "is empty");
+    }
+}
+
+#[test]
+fn private_key_is_refused_and_never_echoed() {
+    let err = error(&[("CLERK_JWT_KEY", DEV_PRIVATE_KEY)]);
+    let message = err.to_string();
+    assert!(message.contains("PRIVATE key"), "{message}");
+    let body_line = DEV_PRIVATE_KEY.lines().nth(1).unwrap();
+    assert!(!message.contains(body_line), "the message echoes the key");
+    assert!(
+        !format!("{err:?}").contains(body_line),
+        "the Debug form echoes the key"
+    );
+}
+
+#[test]
+fn weak_rsa_key_is_refused() {
+    let weak = include_str!("../fixtures/weak-1024-public.pem");
+    assert_refused(&[("CLERK_JWT_KEY", weak)], "CLERK_JWT_KEY", "1024-bit");
+}
+
+#[test]
+fn junk_between_pem_blocks_is_refused() {
+    let chain = format!("{DEV_PUBLIC_KEY}\nsubject=CN=junk\n{DEV_PUBLIC_KEY}");
+    assert_refused(
+        &[("CLERK_JWT_KEY", &chain)],
+        "CLERK_JWT_KEY",
+        "between or around",
+    );
+    let prefixed = format!("key:\n{DEV_PUBLIC_KEY}");
+    assert_refused(
+        &[("CLERK_JWT_KEY", &prefixed)],
+        "CLERK_JWT_KEY",
+        "between or around",
+    );
+}
+
+#[test]
+fn certificates_and_non_pem_values_are_refused() {
+    let cert = include_str!("../fixtures/dev-only-cert.pem");
+    assert_refused(&[("CLERK_JWT_KEY", cert)], "CLERK_JWT_KEY", "CERTIFICATE");
+    assert_refused(
+        &[("CLERK_JWT_KEY", "sk_test_abc")],
+        "CLERK_JWT_KEY",
+        "not PEM",
+    );
+    let truncated = &DEV_PUBLIC_KEY[..DEV_PUBLIC_KEY.len() - 30];
+    assert_refused(
+        &[("CLERK_JWT_KEY", truncated)],
+        "CLERK_JWT_KEY",
+        "END PUBLIC KEY",
+    );
+    let corrupted = DEV_PUBLIC_KEY.replacen("MII", "XXX", 1);
+    assert_refused(
+        &[("CLERK_JWT_KEY", &corrupted)],
+        "CLERK_JWT_KEY",
+        "not a valid RSA key",
+    );
+}
+
+#[test]
+fn bad_access_rules_are_refused() {
+    for (rules, needle) in [
+        ("[\"*\"]", "JSON object"),
+        ("not json", "not valid JSON"),
+        (r#"{"member":["FETCH /tasks"]}"#, "unknown method"),
+        (r#"{"member":["GET tasks"]}"#, "start with '/'"),
+    ] {
+        assert_refused(&[("ACCESS_RULES", rules)], "ACCESS_RULES", needle);
+    }
+}
+
+#[test]
+fn negative_non_numeric_or_absurd_clock_skew_is_refused() {
+    for skew in ["-1", "five", "301", "1e3", "3600"] {
+        assert_refused(
+            &[("CLOCK_SKEW_SECONDS", skew)],
+            "CLOCK_SKEW_SECONDS",
+            "0 to 300",
+        );
+    }
+    assert!(Config::from_lookup(dev_lookup(&[("CLOCK_SKEW_SECONDS", "300")])).is_ok());
+}
+
+#[test]
+fn other_settings_are_checked_too() {
+    assert_refused(
+        &[("AUTHORIZED_PARTIES", "https://app.example.com/")],
+        "AUTHORIZED_PARTIES",
+        "trailing slash",
+    );
+    assert_refused(
+        &[("AUTHORIZED_PARTIES", " , ")],
+        "AUTHORIZED_PARTIES",
+        "no entries",
+    );
+    assert_refused(
+        &[("ROLE_CLAIM", "metadata..role")],
+        "ROLE_CLAIM",
+        "dot path",
+    );
+    assert_refused(
+        &[("HTTP_API_RESPONSE", "iam")],
+        "HTTP_API_RESPONSE",
+        "simple or policy",
+    );
+    assert_refused(
+        &[("ALLOW_PENDING_SESSIONS", "yes")],
+        "ALLOW_PENDING_SESSIONS",
+        "true or false",
+    );
+}
+
+#[test]
+fn defaults_allow_admins_only() {
+    let config =
+        Config::from_lookup(|name| (name == "CLERK_JWT_KEY").then(|| DEV_PUBLIC_KEY.to_string()))
+            .unwrap();
+    assert!(config
+        .rules
+        .role("admin")
+        .unwrap()
+        .allows("DELETE/anything"));
+    assert!(config.rules.role("member").is_none());
+    assert_eq!(config.verifier.checks().clock_skew, 5);
+    assert!(!config.verifier.checks().allow_pending_sessions);
+    assert_eq!(config.role_claim, ["metadata", "role"]);
+}
+
+#[test]
+fn route_specific_rules_with_simple_responses_warn_at_init() {
+    let config = Config::from_lookup(dev_lookup(&[])).unwrap();
+    assert!(config
+        .warnings()
+        .iter()
+        .any(|w| w.contains("cached for every route")));
+    let policy = Config::from_lookup(dev_lookup(&[("HTTP_API_RESPONSE", "policy")])).unwrap();
+    assert!(!policy
+        .warnings()
+        .iter()
+        .any(|w| w.contains("cached for every route")));
+}
