@@ -84,11 +84,13 @@ impl RoleRules {
     fn add(&mut self, pattern: &str) -> Result<(), String> {
         let pattern = pattern.trim();
         if pattern == "*" {
-            return Ok(self.push("*".to_string()));
+            self.push("*".to_string());
+            return Ok(());
         }
         if pattern == WEBSOCKET_CONNECT {
             self.route_specific = true;
-            return Ok(self.push(WEBSOCKET_CONNECT.to_string()));
+            self.push(WEBSOCKET_CONNECT.to_string());
+            return Ok(());
         }
         let (method, path) = pattern
             .split_once(' ')

@@ -4,7 +4,8 @@
 //!   mint event   [--flavour F] [--route "GET /tasks"] [token options]
 //!                F: token | request-header | request-cookie | http-v2 | http-v2-cookie | http-v1 | websocket
 //!   mint samples [DIR]     write every sample event (default: events/authorizer)
-//!   mint env               print the demo environment as KEY=VALUE lines
+//!   mint env               print the demo environment as KEY='VALUE' lines (a dotenv file)
+//!   mint expected          print each sample event's expected answer and reason
 //!
 //! Tokens are signed with events/keys/dev-only-private.pem: never trust that key anywhere real.
 
@@ -57,7 +58,11 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         "env" => Ok(dev_env()
             .into_iter()
-            .map(|(k, v)| format!("{k}={v}\n"))
+            .map(|(k, v)| format!("{k}='{v}'\n"))
+            .collect()),
+        "expected" => Ok(samples()
+            .into_iter()
+            .map(|s| format!("{}\t{:?}\t{}\n", s.file, s.answer, s.reason))
             .collect()),
         other => Err(format!("unknown command {other:?}")),
     }

@@ -1,0 +1,172 @@
+"""Drives `cargo lambda watch` + `cargo lambda invoke` over the sample events.
+
+The expected answers come from the same table the tests use (`mint expected`), so the demo,
+the README and the tests cannot drift apart. Run through scripts/demo, which sets up PATH.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "target" / "demo"
+PORT = 9000
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, cwd=ROOT, text=True, capture_output=True, **kwargs)
+
+
+def mint(*args):
+    result = run("cargo", "run", "--quiet", "-p", "tests", "--bin", "mint", "--", *args)
+    if result.returncode != 0:
+        sys.exit(f"demo: mint {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def port_open():
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", PORT)) == 0
+
+
+class Watcher:
+    """`cargo lambda watch` in its own process group, stopped by its PID on exit."""
+
+    def __init__(self, env_file, log_path):
+        if port_open():
+            sys.exit(f"demo: port {PORT} is busy; stop the other `cargo lambda watch` first")
+        self.log_path = log_path
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen(
+            ["cargo", "lambda", "watch", "--env-file", str(env_file)],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.time() + 120
+        while not port_open():
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                sys.exit(f"demo: cargo lambda watch did not start; see {log_path}")
+            time.sleep(0.2)
+
+    def decisions(self):
+        lines = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("message") == "authorizer decision":
+                lines.append(record)
+        return lines
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def invoke(function, path):
+    result = run("cargo", "lambda", "invoke", function, "--data-file", str(path))
+    if result.returncode == 0:
+        return json.loads(result.stdout), None
+    error = "Unauthorized" if "Unauthorized" in result.stderr else result.stderr.strip()
+    return None, error
+
+
+def answer_of(response, error, decision):
+    """What API Gateway does for the requested route, as the status a client sees."""
+    if error == "Unauthorized":
+        return "Unauthorized", 401
+    if error:
+        return "ERROR", 500
+    verdict = decision.get("decision") if decision else None
+    if verdict == "allow":
+        return "Allow", 200
+    if verdict == "deny":
+        return "Deny", 403
+    return "Unauthorized", 403  # HTTP APIs: isAuthorized false / Deny for a bad token
+
+
+def authorizer_table(watcher):
+    rows, failures = [], 0
+    for line in mint("expected").splitlines():
+        file, expected, reason = line.split("\t")
+        before = len(watcher.decisions())
+        response, error = invoke("authorizer", ROOT / "events" / "authorizer" / file)
+        decision = None
+        for _ in range(50):
+            decisions = watcher.decisions()
+            if len(decisions) > before:
+                decision = decisions[-1]
+                break
+            time.sleep(0.05)
+        answer, status = answer_of(response, error, decision)
+        got_reason = decision.get("reason", "?") if decision else "?"
+        ok = answer == expected and got_reason == reason
+        failures += not ok
+        rows.append((file, f"{answer} ({status})", got_reason, "ok" if ok else f"MISMATCH: want {expected}/{reason}"))
+    print_table(("event (events/authorizer/)", "answer (HTTP)", "reason", "check"), rows)
+    return failures
+
+
+def handler_table():
+    """The sample API handlers' events, if the api-handlers crate is present."""
+    manifest = ROOT / "events" / "api" / "expected.tsv"
+    if not manifest.exists():
+        return 0
+    rows, failures = [], 0
+    for line in manifest.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        file, function, status = line.split("\t")
+        response, error = invoke(function, ROOT / "events" / "api" / file)
+        got = response.get("statusCode") if response else error
+        body = (response or {}).get("body") or ""
+        ok = str(got) == status
+        failures += not ok
+        rows.append((file, function, str(got), body[:60], "ok" if ok else f"MISMATCH: want {status}"))
+    print()
+    print_table(("event (events/api/)", "function", "status", "body", "check"), rows)
+    return failures
+
+
+def print_table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    TARGET.mkdir(parents=True, exist_ok=True)
+    env_file = TARGET / "dev.env"
+    env_file.write_text(mint("env"))
+    print("demo: building and starting cargo lambda watch (DEV-ONLY key) ...", flush=True)
+    watcher = Watcher(env_file, TARGET / "watch.log")
+    try:
+        failures = authorizer_table(watcher)
+        failures += handler_table()
+    finally:
+        watcher.stop()
+    print(f"\ndemo: watcher stopped; its log is {watcher.log_path.relative_to(ROOT)}")
+    if failures:
+        print(f"demo: {failures} answer(s) differ from the documented ones", file=sys.stderr)
+        if check:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
