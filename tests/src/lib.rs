@@ -446,3 +446,228 @@ pub fn samples() -> Vec<Sample> {
         ),
     ]
 }
+
+/// The context the authorizer attaches for a sample user, as API Gateway forwards it.
+pub fn sample_context(role: Option<&str>) -> Value {
+    let sub = match role {
+        Some("admin") => "user_2admin0000000000000000001",
+        Some(_) => "user_2member000000000000000001",
+        None => "user_2norole000000000000000001",
+    };
+    let mut context = json!({ "sub": sub, "sid": format!("sess_{}", sub.trim_start_matches("user_")), "plan": "pro" });
+    if let Some(role) = role {
+        context["role"] = json!(role);
+    }
+    context
+}
+
+/// A REST proxy integration event (payload 1.0) with the authorizer context at
+/// `requestContext.authorizer`, or none for a public route.
+pub fn rest_proxy_event(
+    route: &str,
+    resource: &str,
+    body: Option<&str>,
+    context: Option<Value>,
+) -> Value {
+    let (method, path) = split_route(route);
+    let id = path
+        .strip_prefix("/tasks/")
+        .map(|id| json!({ "id": id }))
+        .unwrap_or(Value::Null);
+    let mut authorizer = context.unwrap_or(Value::Null);
+    if let Some(fields) = authorizer.as_object_mut() {
+        fields.insert("principalId".into(), fields["sub"].clone());
+        fields.insert("integrationLatency".into(), json!(1));
+    }
+    json!({
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": { "content-type": "application/json", "Host": "abc123.execute-api.us-east-1.amazonaws.com" },
+        "multiValueHeaders": { "content-type": ["application/json"], "Host": ["abc123.execute-api.us-east-1.amazonaws.com"] },
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": id,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "r3s0urc3",
+            "stage": "prod",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": { "sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0" },
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": format!("/prod{path}"),
+            "apiId": "abc123",
+            "authorizer": authorizer
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
+
+/// An HTTP API 2.0 event with the authorizer context at `requestContext.authorizer.lambda`.
+pub fn http_api_event(
+    route: &str,
+    route_key: &str,
+    body: Option<&str>,
+    context: Option<Value>,
+) -> Value {
+    let (method, path) = split_route(route);
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": { "content-type": "application/json", "host": "def456.execute-api.us-east-1.amazonaws.com" },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "def456",
+            "domainName": "def456.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "def456",
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0" },
+            "requestId": "id",
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": "24/Nov/2025:16:00:00 +0000",
+            "timeEpoch": 1764000000000u64
+        },
+        "isBase64Encoded": false
+    });
+    if let Some(id) = path.strip_prefix("/tasks/") {
+        event["pathParameters"] = json!({ "id": id });
+    }
+    if let Some(context) = context {
+        event["requestContext"]["authorizer"] = json!({ "lambda": context });
+    }
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    event
+}
+
+/// A sample event for the API handlers: file in `events/api/`, function, event, status.
+pub struct ApiSample {
+    pub file: String,
+    pub function: &'static str,
+    pub event: Value,
+    pub status: u16,
+}
+
+/// Every API handler sample, as a REST proxy event and as an HTTP API 2.0 event.
+pub fn api_samples() -> Vec<ApiSample> {
+    let admin = Some(sample_context(Some("admin")));
+    let member = Some(sample_context(Some("member")));
+    let new_task = Some(r#"{"title":"Write the README"}"#);
+    let cases: Vec<(&str, &str, &str, &str, Option<&str>, Option<Value>, u16)> = vec![
+        (
+            "health",
+            "health",
+            "GET /health",
+            "/health",
+            None,
+            None,
+            200,
+        ),
+        ("me-admin", "me", "GET /me", "/me", None, admin.clone(), 200),
+        (
+            "me-member",
+            "me",
+            "GET /me",
+            "/me",
+            None,
+            member.clone(),
+            200,
+        ),
+        ("me-no-context", "me", "GET /me", "/me", None, None, 401),
+        (
+            "tasks-list-member",
+            "tasks",
+            "GET /tasks",
+            "/tasks",
+            None,
+            member.clone(),
+            200,
+        ),
+        (
+            "tasks-get-member",
+            "tasks",
+            "GET /tasks/2",
+            "/tasks/{id}",
+            None,
+            member.clone(),
+            200,
+        ),
+        (
+            "tasks-get-missing",
+            "tasks",
+            "GET /tasks/99",
+            "/tasks/{id}",
+            None,
+            member.clone(),
+            404,
+        ),
+        (
+            "tasks-get-bad-id",
+            "tasks",
+            "GET /tasks/abc",
+            "/tasks/{id}",
+            None,
+            member.clone(),
+            400,
+        ),
+        (
+            "tasks-create-member",
+            "tasks",
+            "POST /tasks",
+            "/tasks",
+            new_task,
+            member.clone(),
+            201,
+        ),
+        (
+            "tasks-create-bad-body",
+            "tasks",
+            "POST /tasks",
+            "/tasks",
+            Some("{\"name\":1}"),
+            member.clone(),
+            400,
+        ),
+        (
+            "tasks-delete-admin",
+            "tasks",
+            "DELETE /tasks/1",
+            "/tasks/{id}",
+            None,
+            admin.clone(),
+            200,
+        ),
+        (
+            "tasks-delete-member",
+            "tasks",
+            "DELETE /tasks/1",
+            "/tasks/{id}",
+            None,
+            member.clone(),
+            403,
+        ),
+    ];
+    let mut samples = Vec::new();
+    for (name, function, route, resource, body, context, status) in cases {
+        let (method, _) = split_route(route);
+        samples.push(ApiSample {
+            file: format!("rest-{name}.json"),
+            function,
+            event: rest_proxy_event(route, resource, body, context.clone()),
+            status,
+        });
+        samples.push(ApiSample {
+            file: format!("http-{name}.json"),
+            function,
+            event: http_api_event(route, &format!("{method} {resource}"), body, context),
+            status,
+        });
+    }
+    samples
+}
