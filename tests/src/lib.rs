@@ -554,12 +554,23 @@ pub struct ApiSample {
     pub status: u16,
 }
 
+/// (name, function, route, resource, body, authorizer context, expected status).
+type ApiCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<Value>,
+    u16,
+);
+
 /// Every API handler sample, as a REST proxy event and as an HTTP API 2.0 event.
 pub fn api_samples() -> Vec<ApiSample> {
     let admin = Some(sample_context(Some("admin")));
     let member = Some(sample_context(Some("member")));
     let new_task = Some(r#"{"title":"Write the README"}"#);
-    let cases: Vec<(&str, &str, &str, &str, Option<&str>, Option<Value>, u16)> = vec![
+    let cases: Vec<ApiCase> = vec![
         (
             "health",
             "health",
