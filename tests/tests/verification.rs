@@ -424,3 +424,23 @@ fn other_schemes_and_empty_values_are_refused_in_the_token_flavour() {
         "scheme case"
     );
 }
+
+#[test]
+fn deeply_nested_claims_are_refused_not_overflowed() {
+    let f = Fixture::new(&[]);
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    // serde_json refuses to build such a value past its recursion limit, so splice the text.
+    let payload = claims()
+        .to_string()
+        .replacen('{', &format!("{{\"deep\":{deep},"), 1);
+    let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let message = format!("{header}.{}", base64url(payload.as_bytes()));
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &f.key.encoding, Algorithm::RS256).unwrap();
+    assert_attack_refused(
+        &f,
+        &format!("{message}.{signature}"),
+        Rejection::Malformed,
+        "200-deep nesting",
+    );
+}

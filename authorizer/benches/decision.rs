@@ -1,0 +1,244 @@
+//! In-process benchmarks: the full decision against the physical floor, one RS256 verification.
+//!
+//!   cargo bench -p authorizer --bench decision
+//!
+//! After criterion's own report, prints each median and its ratio to the raw verification,
+//! all from this one run (these machines are noisy; only same-run ratios are comparable).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use authorizer::context::Context;
+use authorizer::policy::{self, Effect, Resources};
+use authorizer::rules::AccessRules;
+use authorizer::verify::Claims;
+use authorizer::{Authorizer, Config};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use criterion::Criterion;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde_json::{json, Value};
+
+const PRIVATE: &str = include_str!("../../events/keys/dev-only-private.pem");
+const PUBLIC: &str = include_str!("../../events/keys/dev-only-public.pem");
+const FOREIGN: &str = include_str!("../../events/keys/foreign-dev-only-private.pem");
+const PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/";
+const NOW: u64 = 1_800_000_000;
+
+/// A realistic Clerk session token: the standard claims plus `metadata` and org claims.
+fn clerk_claims(exp: u64) -> Value {
+    json!({
+        "azp": "https://app.example.com",
+        "exp": exp,
+        "fva": [0, -1],
+        "iat": NOW - 10,
+        "iss": "https://clerk.example.com",
+        "jti": "8f1a2b3c4d5e6f708192",
+        "metadata": { "role": "admin", "plan": "pro", "team": { "id": "team_42" } },
+        "nbf": NOW - 15,
+        "org_id": "org_2abc",
+        "org_role": "org:admin",
+        "sid": "sess_2bCdEfGhIjKlMnOpQrStUvWx",
+        "sub": "user_2aBcDeFgHiJkLmNoPqRsTuVw",
+        "v": 2
+    })
+}
+
+fn sign(claims: &Value, pem: &str) -> String {
+    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap()
+}
+
+fn twenty_rules() -> String {
+    let routes: Vec<String> = (0..20).map(|i| format!("GET /resource{i}/*")).collect();
+    json!({ "admin": routes }).to_string()
+}
+
+fn authorizer(rules: &str) -> Authorizer {
+    let lookup = |name: &str| match name {
+        "CLERK_JWT_KEY" => Some(PUBLIC.to_string()),
+        "JWT_ISSUER" => Some("https://clerk.example.com".to_string()),
+        "AUTHORIZED_PARTIES" => Some("https://app.example.com".to_string()),
+        "ACCESS_RULES" => Some(rules.to_string()),
+        _ => None,
+    };
+    Authorizer::new(Config::from_lookup(lookup).unwrap())
+}
+
+fn token_event(authorization: &str) -> String {
+    json!({ "type": "TOKEN", "authorizationToken": authorization, "methodArn": format!("{PREFIX}GET/resource3/42") })
+        .to_string()
+}
+
+fn request_cookie_event(token: &str) -> String {
+    json!({
+        "type": "REQUEST",
+        "methodArn": format!("{PREFIX}GET/resource3/42"),
+        "resource": "/resource3/{id}", "path": "/resource3/42", "httpMethod": "GET",
+        "headers": { "Accept": "application/json", "Host": "abc123.execute-api.us-east-1.amazonaws.com",
+                     "User-Agent": "Mozilla/5.0", "Cookie": format!("__client_uat=1700000000; __session={token}; theme=dark") },
+        "multiValueHeaders": { "Accept": ["application/json"], "Cookie": [format!("__client_uat=1700000000; __session={token}; theme=dark")] },
+        "queryStringParameters": {}, "pathParameters": { "id": "42" }, "stageVariables": {},
+        "requestContext": { "accountId": "123456789012", "apiId": "abc123", "stage": "prod", "httpMethod": "GET",
+                            "resourcePath": "/resource3/{id}", "requestId": "c6af9ac6", "identity": { "sourceIp": "203.0.113.10" } }
+    })
+    .to_string()
+}
+
+fn http_v2_event(token: &str) -> String {
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:def456/$default/GET/resource3/42",
+        "identitySource": [format!("Bearer {token}")], "routeKey": "GET /resource3/{id}",
+        "rawPath": "/resource3/42", "rawQueryString": "",
+        "headers": { "authorization": format!("Bearer {token}"), "accept": "application/json", "host": "def456.execute-api.us-east-1.amazonaws.com" },
+        "requestContext": { "accountId": "123456789012", "apiId": "def456", "stage": "$default", "requestId": "id",
+                            "http": { "method": "GET", "path": "/resource3/42", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10" } }
+    })
+    .to_string()
+}
+
+/// The benchmarks, in the order of the summary table. `raw_verify` is the floor.
+const IDS: [&str; 11] = [
+    "raw_verify_rs256",
+    "token_admin_full",
+    "request_cookie_full",
+    "http_v2_simple_full",
+    "reject_malformed",
+    "reject_bad_signature",
+    "reject_expired",
+    "render_policy_20_rules",
+    "reject_1mib_cookie",
+    "reject_1mib_authorization",
+    "jsonwebtoken_decode",
+];
+
+fn benches(c: &mut Criterion) {
+    let valid = sign(&clerk_claims(NOW + 3600), PRIVATE);
+    let expired = sign(&clerk_claims(NOW - 3600), PRIVATE);
+    let foreign = sign(&clerk_claims(NOW + 3600), FOREIGN);
+    let rules = twenty_rules();
+    let authz = authorizer(&rules);
+
+    // The floor: one RS256 verification with a pre-parsed aws-lc-rs key.
+    let (message, signature) = valid.rsplit_once('.').unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    let der = match DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap().kind() {
+        jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => der.clone(),
+        _ => unreachable!(),
+    };
+    let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der).unwrap();
+    c.bench_function(IDS[0], |b| {
+        b.iter(|| {
+            key.verify_sig(black_box(message.as_bytes()), black_box(&signature))
+                .unwrap()
+        })
+    });
+
+    let events = [
+        (IDS[1], token_event(&format!("Bearer {valid}"))),
+        (IDS[2], request_cookie_event(&valid)),
+        (IDS[3], http_v2_event(&valid)),
+        (
+            IDS[4],
+            token_event("Bearer eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl!"),
+        ),
+        (IDS[5], token_event(&format!("Bearer {foreign}"))),
+        (IDS[6], token_event(&format!("Bearer {expired}"))),
+    ];
+    for (id, event) in &events {
+        let outcome = authz.handle(event, NOW);
+        assert!(
+            outcome.reason != "unrecognised_event",
+            "{id}: {}",
+            outcome.reason
+        );
+        c.bench_function(id, |b| b.iter(|| authz.handle(black_box(event), NOW)));
+    }
+
+    // Policy and context rendering alone, for an admin with 20 route rules.
+    let claims: Claims =
+        serde_json::from_value::<serde_json::Map<String, Value>>(clerk_claims(NOW))
+            .map(authorizer::verify::Claims::from_payload)
+            .unwrap();
+    let role_rules = AccessRules::parse(&rules).unwrap();
+    let suffixes = role_rules.role("admin").unwrap().suffixes();
+    c.bench_function(IDS[7], |b| {
+        b.iter(|| {
+            let context = Context::from_claims(black_box(&claims), Some("admin"));
+            let resources = Resources {
+                prefix: PREFIX,
+                suffixes,
+            };
+            policy::render_policy(claims.subject(), Effect::Allow, resources, Some(&context))
+        })
+    });
+
+    let huge = "x".repeat(1 << 20);
+    let cookie_event = request_cookie_event(&huge);
+    let auth_event = token_event(&format!("Bearer {huge}"));
+    c.bench_function(IDS[8], |b| {
+        b.iter(|| authz.handle(black_box(&cookie_event), NOW))
+    });
+    c.bench_function(IDS[9], |b| {
+        b.iter(|| authz.handle(black_box(&auth_event), NOW))
+    });
+
+    // For comparison: jsonwebtoken::decode, which re-parses the key on every call.
+    let decoding = DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    c.bench_function(IDS[10], |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Map<String, Value>>(
+                black_box(&valid),
+                &decoding,
+                &validation,
+            )
+            .unwrap()
+        })
+    });
+}
+
+/// Reads criterion's median estimate (nanoseconds) for `id` from this run.
+fn median_ns(id: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
+    let path = format!("{dir}/criterion/{id}/new/estimates.json");
+    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+fn summary() {
+    let Some(floor) = median_ns(IDS[0]) else {
+        return;
+    };
+    println!("\nsummary (medians of this run; ratio = median / raw RS256 verify)");
+    println!("{:<28} {:>12} {:>8}", "benchmark", "median", "ratio");
+    for id in IDS {
+        if let Some(ns) = median_ns(id) {
+            let time = if ns >= 1000.0 {
+                format!("{:.2} µs", ns / 1000.0)
+            } else {
+                format!("{ns:.0} ns")
+            };
+            println!("{id:<28} {time:>12} {:>8.3}", ns / floor);
+        }
+    }
+    let ratio = |id| median_ns(id).map(|ns| ns / floor).unwrap_or(f64::NAN);
+    println!("\ntargets: full TOKEN decision / raw verify = {:.3} (≤ 1.5: {}); malformed / raw verify = {:.4} (≤ 0.1: {})",
+        ratio(IDS[1]), if ratio(IDS[1]) <= 1.5 { "met" } else { "MISSED" },
+        ratio(IDS[4]), if ratio(IDS[4]) <= 0.1 { "met" } else { "MISSED" });
+}
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    benches(&mut criterion);
+    criterion.final_summary();
+    summary();
+}

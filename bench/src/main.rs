@@ -1,0 +1,338 @@
+//! Process-level benchmark and soak test for the release `bootstrap`, through a Lambda Runtime
+//! API emulator on loopback (see `emulator.rs`).
+//!
+//!   process-bench bench --bootstrap target/release/authorizer [--node bench/node-reference/index.js]
+//!   process-bench soak  --bootstrap target/release/authorizer [--invocations 100000]
+//!
+//! `bench` measures cold start, warm p50/p99, invocations per second and peak RSS, interleaved
+//! with the reference Node authorizer in the same run, and prints Rust/Node ratios.
+//! `soak` runs mixed valid, invalid and malformed events of every flavour and checks every
+//! answer, zero crashes, and that peak RSS does not grow after the first 1,000 calls.
+
+mod emulator;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use emulator::{Emulator, Reply};
+use serde_json::{json, Value};
+
+const COLD_SPAWNS: usize = 9;
+const WARM_INVOCATIONS: usize = 2000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let bootstrap = flag("--bootstrap").unwrap_or_else(|| "target/release/authorizer".into());
+    match args.first().map(String::as_str) {
+        Some("soak") => {
+            let n = flag("--invocations")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(100_000);
+            std::process::exit(soak(&bootstrap, n));
+        }
+        Some("bench") | None => {
+            let node = flag("--node").unwrap_or_else(|| "bench/node-reference/index.js".into());
+            bench(&bootstrap, &node);
+        }
+        Some(other) => {
+            eprintln!("usage: process-bench bench|soak [--bootstrap PATH] [--node PATH] [--invocations N] (got {other:?})");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Which function a run drives.
+#[derive(Clone, Copy, PartialEq)]
+enum Runtime<'a> {
+    Rust(&'a str),
+    Node(&'a str),
+}
+
+impl Runtime<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Runtime::Rust(_) => "rust",
+            Runtime::Node(_) => "node",
+        }
+    }
+
+    /// Spawns the function as Lambda would: the Runtime API address and the usual variables.
+    fn spawn(&self, emulator: &Emulator) -> Child {
+        let mut command = match self {
+            Runtime::Rust(path) => Command::new(path),
+            Runtime::Node(script) => {
+                let mut c = Command::new("node");
+                c.arg(script);
+                c
+            }
+        };
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/authorizer")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_REGION", "us-east-1")
+            .envs(tests::dev_env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the {} function: {e}", self.name()))
+    }
+}
+
+/// Peak resident set size (VmHWM) of a live process, in KiB.
+fn peak_rss_kib(child: &Child) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn admin_event(i: usize) -> String {
+    let claims = tests::clerk_claims(
+        &format!("user_2bench{i:020}"),
+        json!({ "role": "admin", "plan": "pro" }),
+        tests::SAMPLE_IAT,
+        tests::FAR_FUTURE,
+    );
+    let token = tests::mint(&claims);
+    tests::token_event(&format!("Bearer {token}"), &format!("GET /tasks/{i}")).to_string()
+}
+
+fn assert_allowed(runtime: Runtime, reply: &Reply) {
+    assert!(reply.ok, "{}: {}", runtime.name(), reply.body);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        body["policyDocument"]["Statement"][0]["Effect"],
+        "Allow",
+        "{}: {}",
+        runtime.name(),
+        reply.body
+    );
+}
+
+struct Figures {
+    cold_ms: Vec<f64>,
+    warm_us: Vec<f64>,
+    per_second: Vec<f64>,
+    peak_kib: Vec<u64>,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[((values.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn cold_start(runtime: Runtime, event: &str) -> f64 {
+    let mut emulator = Emulator::start();
+    emulator.push(event.to_string());
+    let started = Instant::now();
+    let child = runtime.spawn(&emulator);
+    let reply = emulator
+        .reply(Duration::from_secs(30))
+        .expect("first answer within 30 s");
+    let elapsed = reply.received.duration_since(started).as_secs_f64() * 1000.0;
+    assert_allowed(runtime, &reply);
+    stop(child);
+    elapsed
+}
+
+fn warm(runtime: Runtime, events: &[String], figures: &mut Figures) {
+    let mut emulator = Emulator::start();
+    let child = runtime.spawn(&emulator);
+    assert_allowed(runtime, &emulator.invoke(events[0].clone())); // cold call, not measured
+    let started = Instant::now();
+    for event in &events[1..] {
+        let reply = emulator.invoke(event.clone());
+        assert_allowed(runtime, &reply);
+        let sent = reply.sent.expect("sent time recorded");
+        figures
+            .warm_us
+            .push(reply.received.duration_since(sent).as_secs_f64() * 1e6);
+    }
+    figures
+        .per_second
+        .push((events.len() - 1) as f64 / started.elapsed().as_secs_f64());
+    figures.peak_kib.push(peak_rss_kib(&child));
+    stop(child);
+}
+
+fn bench(bootstrap: &str, node: &str) {
+    let runtimes = [Runtime::Rust(bootstrap), Runtime::Node(node)];
+    eprintln!(
+        "process-bench: signing {} distinct tokens ...",
+        WARM_INVOCATIONS + 1
+    );
+    let events: Vec<String> = (0..=WARM_INVOCATIONS).map(admin_event).collect();
+    let mut figures: Vec<Figures> = runtimes
+        .iter()
+        .map(|_| Figures {
+            cold_ms: vec![],
+            warm_us: vec![],
+            per_second: vec![],
+            peak_kib: vec![],
+        })
+        .collect();
+
+    eprintln!("process-bench: {COLD_SPAWNS} cold starts each, interleaved ...");
+    for event in events.iter().take(COLD_SPAWNS) {
+        for (r, runtime) in runtimes.iter().enumerate() {
+            figures[r].cold_ms.push(cold_start(*runtime, event));
+        }
+    }
+    eprintln!("process-bench: {WARM_INVOCATIONS} warm invocations each, twice, interleaved ...");
+    for _ in 0..2 {
+        for (r, runtime) in runtimes.iter().enumerate() {
+            warm(*runtime, &events, &mut figures[r]);
+        }
+    }
+
+    let summary: Vec<[f64; 6]> = figures
+        .iter_mut()
+        .map(|f| {
+            [
+                median(&mut f.cold_ms),
+                percentile(&mut f.warm_us, 0.50),
+                percentile(&mut f.warm_us, 0.99),
+                median(&mut f.per_second),
+                *f.peak_kib.iter().max().unwrap() as f64 / 1024.0,
+                0.0,
+            ]
+        })
+        .collect();
+    let rows = [
+        ("cold start, spawn → first result (median)", "ms", 0),
+        ("warm latency p50", "µs", 1),
+        ("warm latency p99", "µs", 2),
+        ("invocations per second (sequential)", "/s", 3),
+        ("peak RSS (VmHWM) after 2,000 calls", "MiB", 4),
+    ];
+    println!("\nprocess benchmark: {COLD_SPAWNS} cold starts and 2 × {WARM_INVOCATIONS} warm calls each, interleaved, through the Runtime API emulator");
+    println!(
+        "{:<44} {:>12} {:>12} {:>11}",
+        "figure", "rust", "node", "rust/node"
+    );
+    for (name, unit, i) in rows {
+        let (rust, node) = (summary[0][i], summary[1][i]);
+        println!(
+            "{name:<44} {:>9.2} {unit:<3}{:>9.2} {unit:<3}{:>10.3}",
+            rust,
+            node,
+            rust / node
+        );
+    }
+    let (rust, node) = (&summary[0], &summary[1]);
+    println!("\ntargets:");
+    let check = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!(
+        "  cold start ≤ 10 ms and ≤ 1/10 of node: {:.2} ms, ratio {:.3}: {}",
+        rust[0],
+        rust[0] / node[0],
+        check(rust[0] <= 10.0 && rust[0] / node[0] <= 0.1)
+    );
+    println!(
+        "  warm p50 ≤ 1/3 of node: ratio {:.3}: {}",
+        rust[1] / node[1],
+        check(rust[1] / node[1] <= 1.0 / 3.0)
+    );
+    println!(
+        "  peak RSS ≤ 16 MiB: {:.2} MiB: {}",
+        rust[4],
+        check(rust[4] <= 16.0)
+    );
+}
+
+/// The soak test. Returns the process exit code.
+fn soak(bootstrap: &str, invocations: usize) -> i32 {
+    let samples = tests::samples();
+    let mut events: Vec<String> = samples.iter().map(|s| s.event.to_string()).collect();
+    // Malformed but JSON (API Gateway always sends JSON): unknown shapes and broken tokens.
+    events
+        .push(r#"{"type":"TOKEN","methodArn":"arn:aws:execute-api:us-east-1:1:a/b/GET/"}"#.into());
+    events.push(r#"{"hello":"world"}"#.into());
+    events.push(r#"[1,2,3]"#.into());
+    events.push(tests::token_event("Bearer a.b.c", "GET /tasks").to_string());
+    events.push(
+        tests::token_event(&format!("Bearer {}", "x".repeat(20_000)), "GET /tasks").to_string(),
+    );
+    events.push(
+        tests::rest_request_event(json!({ "Cookie": "x".repeat(40_000) }), "GET /tasks")
+            .to_string(),
+    );
+
+    // The expected answer of each event, from the library itself (the tests pin the library).
+    let config = authorizer::Config::from_lookup(tests::dev_lookup(&[])).unwrap();
+    let reference = authorizer::Authorizer::new(config);
+    let expected: Vec<Option<String>> = events
+        .iter()
+        .map(|e| reference.handle(e, authorizer::now()).response)
+        .collect();
+
+    let mut emulator = Emulator::start();
+    let mut child = Runtime::Rust(bootstrap).spawn(&emulator);
+    let mut rss_after_warmup = 0;
+    let mut mismatches = 0;
+    let started = Instant::now();
+    for i in 0..invocations {
+        let k = i % events.len();
+        let reply = emulator.invoke(events[k].clone());
+        let ok = match &expected[k] {
+            Some(json) => reply.ok && &reply.body == json,
+            None => !reply.ok && reply.body.contains(r#""errorMessage":"Unauthorized""#),
+        };
+        if !ok {
+            mismatches += 1;
+            if mismatches <= 5 {
+                eprintln!(
+                    "soak: call {i}: event {k} answered {:?} {}",
+                    reply.ok, reply.body
+                );
+            }
+        }
+        if i + 1 == 1000 {
+            rss_after_warmup = peak_rss_kib(&child);
+        }
+    }
+    let elapsed = started.elapsed();
+    let rss_end = peak_rss_kib(&child);
+    let crashed = child.try_wait().ok().flatten().is_some();
+    stop(child);
+    let growth = rss_end as f64 / rss_after_warmup.max(1) as f64 - 1.0;
+    println!("soak: {invocations} invocations of {} distinct events (every flavour; valid, invalid, malformed) in {:.1} s", events.len(), elapsed.as_secs_f64());
+    println!("soak: crashes: {}", if crashed { 1 } else { 0 });
+    println!("soak: answers differing from the expected: {mismatches}");
+    println!("soak: peak RSS after 1,000 calls {:.2} MiB, after all {:.2} MiB (growth {:+.1}%, limit +10%)", rss_after_warmup as f64 / 1024.0, rss_end as f64 / 1024.0, growth * 100.0);
+    let pass = !crashed && mismatches == 0 && growth <= 0.10;
+    println!("soak: {}", if pass { "PASS" } else { "FAIL" });
+    if pass {
+        0
+    } else {
+        1
+    }
+}

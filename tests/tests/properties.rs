@@ -1,0 +1,211 @@
+//! Properties of every policy the authorizer emits, for random rules, routes, APIs and metadata.
+//! The oracle is written here, independently of the library's matcher: a memoised glob matcher
+//! and the rule semantics as the README states them.
+
+mod common;
+
+use authorizer::handler::Verdict;
+use common::*;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// IAM resource matching, the slow obvious way: `*` any run, `?` one character.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let mut memo = vec![vec![None; text.len() + 1]; pattern.len() + 1];
+    fn go(p: &[u8], t: &[u8], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
+        if let Some(r) = memo[i][j] {
+            return r;
+        }
+        let r = match p.get(i) {
+            None => j == t.len(),
+            Some(b'*') => go(p, t, i + 1, j, memo) || (j < t.len() && go(p, t, i, j + 1, memo)),
+            Some(&c) => j < t.len() && (c == b'?' || c == t[j]) && go(p, t, i + 1, j + 1, memo),
+        };
+        memo[i][j] = Some(r);
+        r
+    }
+    go(pattern, text, 0, 0, &mut memo)
+}
+
+/// API Gateway's evaluation: explicit Deny wins, then Allow, else deny.
+fn oracle_eval(policy: &Value, arn: &str) -> bool {
+    let statements = policy["policyDocument"]["Statement"].as_array().unwrap();
+    let hits = |effect: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == effect
+                && s["Action"] == "execute-api:Invoke"
+                && s["Resource"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| glob(r.as_str().unwrap().as_bytes(), arn.as_bytes()))
+        })
+    };
+    !hits("Deny") && hits("Allow")
+}
+
+/// The README's rule semantics.
+fn oracle_rules(rules: &[String], method: &str, path: &str) -> bool {
+    rules.iter().any(|rule| {
+        if rule == "*" {
+            return true;
+        }
+        let (m, p) = rule.split_once(' ').unwrap();
+        (m == "*" || m == method) && glob(p.as_bytes(), path.as_bytes())
+    })
+}
+
+const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+fn verb() -> impl Strategy<Value = String> {
+    prop::sample::select(VERBS.to_vec()).prop_map(str::to_string)
+}
+
+fn path() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec!["tasks", "me", "admin", "1", "42", "a-b", "x_y"]),
+        0..4,
+    )
+    .prop_map(|segments| format!("/{}", segments.join("/")))
+}
+
+fn pattern_path() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec!["tasks", "me", "admin", "1", "*", "ta*", "*s"]),
+        0..4,
+    )
+    .prop_map(|segments| format!("/{}", segments.join("/")))
+}
+
+fn rule() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => Just("*".to_string()),
+        8 => (prop_oneof![verb(), Just("*".to_string())], pattern_path()).prop_map(|(m, p)| format!("{m} {p}")),
+    ]
+}
+
+fn ident() -> impl Strategy<Value = String> {
+    "[a-z0-9]{1,12}"
+}
+
+fn api() -> impl Strategy<Value = (String, String, String, String)> {
+    (
+        prop::sample::select(vec!["us-east-1", "eu-west-1", "ap-south-2"]).prop_map(str::to_string),
+        "[0-9]{12}",
+        ident(),
+        prop_oneof![ident(), Just("$default".to_string())],
+    )
+}
+
+fn token_event_for(prefix: &str, token: &str, method: &str, path: &str) -> Value {
+    json!({ "type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": format!("{prefix}{method}{path}") })
+}
+
+fn member_token() -> &'static str {
+    use std::sync::OnceLock;
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| mint(&sample_claims(Some("member"))))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The emitted policy, evaluated as API Gateway evaluates it, gives exactly the decision
+    /// ACCESS_RULES describes, for every route, and never reaches outside the API and stage.
+    #[test]
+    fn policy_means_exactly_what_the_rules_say(
+        rules in prop::collection::vec(rule(), 0..6),
+        (region, account, api_id, stage) in api(),
+        asked in (verb(), path()),
+        probes in prop::collection::vec((verb(), path()), 1..12),
+    ) {
+        let rules_json = json!({ "member": rules }).to_string();
+        let authorizer = authorizer_with(&[("ACCESS_RULES", &rules_json)]);
+        let prefix = format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/");
+        let outcome = authorizer.handle(&token_event_for(&prefix, member_token(), &asked.0, &asked.1).to_string(), authorizer::now());
+        let policy: Value = serde_json::from_str(outcome.response.as_deref().unwrap()).unwrap();
+
+        prop_assert_eq!(outcome.verdict == Verdict::Allow, oracle_rules(&rules, &asked.0, &asked.1));
+        for (method, path) in &probes {
+            let arn = format!("{prefix}{method}{path}");
+            prop_assert_eq!(oracle_eval(&policy, &arn), oracle_rules(&rules, method, path), "{} {}", method, path);
+            // The same route on another stage, API, account or region is never allowed.
+            for other in [
+                format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}x/{method}{path}"),
+                format!("arn:aws:execute-api:{region}:{account}:{api_id}x/{stage}/{method}{path}"),
+                format!("arn:aws:execute-api:{region}:9{account}:{api_id}/{stage}/{method}{path}"),
+                format!("arn:aws:execute-api:xx-{region}:{account}:{api_id}/{stage}/{method}{path}"),
+            ] {
+                prop_assert!(!oracle_eval(&policy, &other), "{}", other);
+            }
+        }
+        for resource in policy["policyDocument"]["Statement"][0]["Resource"].as_array().unwrap() {
+            prop_assert!(resource.as_str().unwrap().starts_with(&prefix));
+        }
+    }
+
+    /// Two requests of the same token to different routes get byte-identical policies.
+    #[test]
+    fn policies_are_identical_across_routes(
+        rules in prop::collection::vec(rule(), 0..6),
+        routes in prop::collection::vec((verb(), path()), 2..6),
+    ) {
+        let rules_json = json!({ "member": rules }).to_string();
+        let authorizer = authorizer_with(&[("ACCESS_RULES", &rules_json)]);
+        let responses: Vec<String> = routes
+            .iter()
+            .map(|(m, p)| authorizer.handle(&token_event_for(API_PREFIX, member_token(), m, p).to_string(), authorizer::now()).response.unwrap())
+            .collect();
+        for response in &responses[1..] {
+            prop_assert_eq!(response, &responses[0]);
+        }
+    }
+}
+
+fn metadata() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        "[ -~]{0,20}".prop_map(Value::from),
+    ];
+    let nested = leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map("[a-zA-Z_]{1,10}", nested, 0..8)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The context is always flat, whatever the metadata holds.
+    #[test]
+    fn context_is_always_flat(mut metadata in metadata(), role in prop::option::of(prop::sample::select(vec!["admin", "member"]))) {
+        if let Some(role) = role {
+            metadata["role"] = json!(role);
+        }
+        let now = authorizer::now();
+        let token = mint(&clerk_claims("user_prop", metadata, now, now + 60));
+        let authorizer = dev_authorizer();
+        for event in [
+            token_event(&format!("Bearer {token}"), "GET /tasks"),
+            http_v2_event(json!({ "authorization": format!("Bearer {token}") }), &[], "GET /tasks"),
+        ] {
+            let outcome = run(&authorizer, &event);
+            let response = response(&outcome);
+            let context = response["context"].as_object().unwrap();
+            prop_assert_eq!(context["sub"].as_str(), Some("user_prop"));
+            for (key, value) in context {
+                prop_assert!(value.is_string() || value.is_number() || value.is_boolean(), "{} = {}", key, value);
+            }
+        }
+    }
+}
