@@ -86,7 +86,10 @@ impl Authorizer {
         let role = claims
             .str_at(&self.config.role_claim)
             .filter(|r| !r.is_empty());
-        let rules = role.and_then(|role| self.config.rules.role(role));
+        // A role listed with no routes is treated like a role with no entry.
+        let rules = role
+            .and_then(|role| self.config.rules.role(role))
+            .filter(|rules| !rules.suffixes().is_empty());
         let allowed = rules.is_some_and(|rules| rules.allows(request.arn.route));
         let reason = match (role, rules) {
             _ if allowed => "allowed",
@@ -112,7 +115,7 @@ impl Authorizer {
                 policy::render_policy(sub, effect, resources, Some(&context))
             }
             // Cache-safe: every route of the role, whichever route was asked for.
-            _ => match rules.filter(|r| !r.suffixes().is_empty()) {
+            _ => match rules {
                 Some(rules) => {
                     let resources = Resources {
                         prefix,
