@@ -14,8 +14,6 @@ pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
 /// Clerk's SDK default.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 5;
 
-pub const DEFAULT_ROLE_CLAIM: &str = "metadata.role";
-
 /// How HTTP API 2.0 requests are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpApiResponse {
@@ -59,8 +57,6 @@ impl Config {
     /// touching the (shared, racy) process environment. Empty values count as unset, except
     /// for the key, which is required.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let optional = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-
         let key_text = lookup("CLERK_JWT_KEY").ok_or_else(|| ConfigError {
             variable: "CLERK_JWT_KEY",
             problem: "is not set; set it to the PEM public key from the Clerk dashboard \
@@ -73,66 +69,28 @@ impl Config {
         })?;
 
         let checks = ClaimChecks {
-            issuer: optional("JWT_ISSUER").map(|v| v.trim().to_string()),
-            authorized_parties: optional("AUTHORIZED_PARTIES")
-                .map(|v| parse_parties(&v))
-                .transpose()
-                .map_err(|problem| ConfigError {
-                    variable: "AUTHORIZED_PARTIES",
-                    problem,
-                })?,
-            audiences: optional("JWT_AUDIENCE")
-                .map(|v| parse_list(&v))
-                .transpose()
-                .map_err(|problem| ConfigError {
-                    variable: "JWT_AUDIENCE",
-                    problem,
-                })?,
-            clock_skew: optional("CLOCK_SKEW_SECONDS")
-                .map(|v| parse_skew(&v))
-                .transpose()
-                .map_err(|problem| ConfigError {
-                    variable: "CLOCK_SKEW_SECONDS",
-                    problem,
-                })?
+            issuer: setting(&lookup, "JWT_ISSUER", |v| Ok(v.trim().to_string()))?,
+            authorized_parties: setting(&lookup, "AUTHORIZED_PARTIES", parse_parties)?,
+            audiences: setting(&lookup, "JWT_AUDIENCE", parse_list)?,
+            clock_skew: setting(&lookup, "CLOCK_SKEW_SECONDS", parse_skew)?
                 .unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS),
-            allow_pending_sessions: optional("ALLOW_PENDING_SESSIONS")
-                .map(|v| parse_bool(&v))
-                .transpose()
-                .map_err(|problem| ConfigError {
-                    variable: "ALLOW_PENDING_SESSIONS",
-                    problem,
-                })?
+            allow_pending_sessions: setting(&lookup, "ALLOW_PENDING_SESSIONS", parse_bool)?
                 .unwrap_or(false),
         };
-
-        let role_claim = optional("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_ROLE_CLAIM.into());
-        let role_claim: Vec<String> = role_claim.trim().split('.').map(str::to_string).collect();
-        if role_claim.iter().any(|s| s.is_empty()) {
-            return Err(ConfigError {
-                variable: "ROLE_CLAIM",
-                problem: "must be a dot path of claim names, e.g. metadata.role or org_role".into(),
-            });
-        }
-
-        let rules = optional("ACCESS_RULES")
-            .map(|json| AccessRules::parse(&json))
-            .unwrap_or_else(|| AccessRules::parse(AccessRules::DEFAULT_JSON))
+        let role_claim = setting(&lookup, "ROLE_CLAIM", parse_claim_path)?
+            .unwrap_or_else(|| vec!["metadata".into(), "role".into()]);
+        let rules = setting(&lookup, "ACCESS_RULES", AccessRules::parse)?
+            .map_or_else(|| AccessRules::parse(AccessRules::DEFAULT_JSON), Ok)
             .map_err(|problem| ConfigError {
                 variable: "ACCESS_RULES",
                 problem,
             })?;
-
-        let http_api_response = match optional("HTTP_API_RESPONSE").as_deref().map(str::trim) {
-            None | Some("simple") => HttpApiResponse::Simple,
-            Some("policy") => HttpApiResponse::Policy,
-            Some(_) => {
-                return Err(ConfigError {
-                    variable: "HTTP_API_RESPONSE",
-                    problem: "must be simple or policy".into(),
-                })
-            }
-        };
+        let http_api_response = setting(&lookup, "HTTP_API_RESPONSE", |v| match v.trim() {
+            "simple" => Ok(HttpApiResponse::Simple),
+            "policy" => Ok(HttpApiResponse::Policy),
+            _ => Err("must be simple or policy".to_string()),
+        })?
+        .unwrap_or(HttpApiResponse::Simple);
 
         Ok(Config {
             verifier: Verifier::new(keys, checks),
@@ -164,6 +122,29 @@ impl Config {
         }
         warnings
     }
+}
+
+/// An optional setting: unset or blank is `None`; otherwise `parse` decides, and its complaint
+/// is reported against `variable`.
+fn setting<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    match lookup(variable).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(value) => parse(&value)
+            .map(Some)
+            .map_err(|problem| ConfigError { variable, problem }),
+    }
+}
+
+fn parse_claim_path(value: &str) -> Result<Vec<String>, String> {
+    let path: Vec<String> = value.trim().split('.').map(str::to_string).collect();
+    if path.iter().any(|s| s.is_empty()) {
+        return Err("must be a dot path of claim names, e.g. metadata.role or org_role".into());
+    }
+    Ok(path)
 }
 
 fn parse_list(value: &str) -> Result<Vec<String>, String> {

@@ -74,7 +74,11 @@ fn junk_between_pem_blocks_is_refused() {
 fn certificate_chain_with_junk_between_blocks_is_refused() {
     let cert = include_str!("../fixtures/dev-only-cert.pem");
     let chain = format!("subject=CN=dev-only\n{cert}issuer=CN=dev-only\n{cert}");
-    assert_refused(&[("CLERK_JWT_KEY", &chain)], "CLERK_JWT_KEY", "between or around");
+    assert_refused(
+        &[("CLERK_JWT_KEY", &chain)],
+        "CLERK_JWT_KEY",
+        "between or around",
+    );
     let chain = format!("{cert}junk\n{cert}");
     assert_refused(&[("CLERK_JWT_KEY", &chain)], "CLERK_JWT_KEY", "CERTIFICATE");
 }

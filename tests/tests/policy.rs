@@ -124,9 +124,18 @@ fn role_without_rules_is_denied() {
 fn role_listed_with_no_routes_is_denied_like_an_unknown_role() {
     let authorizer = authorizer_with(&[("ACCESS_RULES", r#"{"admin":["*"],"member":[]}"#)]);
     let token = mint(&sample_claims(Some("member")));
-    let outcome = run(&authorizer, &token_event(&format!("Bearer {token}"), "GET /tasks"));
-    assert_eq!((outcome.verdict, outcome.reason), (Verdict::Deny, "role_without_rules"));
-    assert_eq!(response(&outcome)["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    let outcome = run(
+        &authorizer,
+        &token_event(&format!("Bearer {token}"), "GET /tasks"),
+    );
+    assert_eq!(
+        (outcome.verdict, outcome.reason),
+        (Verdict::Deny, "role_without_rules")
+    );
+    assert_eq!(
+        response(&outcome)["policyDocument"]["Statement"][0]["Effect"],
+        "Deny"
+    );
 }
 
 #[test]
