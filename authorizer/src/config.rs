@@ -33,7 +33,7 @@ pub struct Config {
 }
 
 /// A setting that cannot be used, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub variable: &'static str,
     pub problem: String,
@@ -42,6 +42,13 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.variable, self.problem)
+    }
+}
+
+/// The same text as `Display`: `main` returning this error prints its `Debug` form at init.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
