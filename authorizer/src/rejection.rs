@@ -19,6 +19,8 @@ pub enum Rejection {
     Malformed,
     /// The header names an algorithm other than RS256, RS384 or RS512.
     UnsupportedAlgorithm,
+    /// The header lists `crit` extensions; we implement none, so RFC 7515 says refuse.
+    CriticalHeader,
     /// No configured key verifies the signature.
     BadSignature,
     /// `exp` is missing.
@@ -53,6 +55,7 @@ impl Rejection {
             Rejection::TooLarge => "too_large",
             Rejection::Malformed => "malformed",
             Rejection::UnsupportedAlgorithm => "unsupported_alg",
+            Rejection::CriticalHeader => "critical_header",
             Rejection::BadSignature => "bad_signature",
             Rejection::MissingExpiry => "missing_exp",
             Rejection::BadTimeClaim => "bad_time_claim",

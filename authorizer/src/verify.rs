@@ -102,11 +102,15 @@ impl Verifier {
             return Err(Rejection::Malformed);
         }
 
-        let alg = jsonwebtoken::decode_header(token)
-            .map_err(|_| Rejection::Malformed)?
-            .alg;
+        let jose = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        let alg = jose.alg;
         if !matches!(alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512) {
             return Err(Rejection::UnsupportedAlgorithm);
+        }
+        // `crit` names extensions the recipient must understand (RFC 7515 §4.1.11), such as
+        // an unencoded payload (`b64: false`); we implement none of them.
+        if jose.crit.is_some() {
+            return Err(Rejection::CriticalHeader);
         }
         let signature = URL_SAFE_NO_PAD
             .decode(signature)

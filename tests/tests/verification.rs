@@ -296,6 +296,16 @@ fn hs256_signed_with_the_public_pem_is_refused() {
 }
 
 #[test]
+fn critical_header_extensions_are_refused() {
+    let f = Fixture::new(&[]);
+    let mut header = Header::new(Algorithm::RS256);
+    header.crit = Some(vec!["b64".into()]);
+    header.extras.insert("b64", false);
+    let token = f.key.sign_with(header, &claims());
+    assert_attack_refused(&f, &token, Rejection::CriticalHeader, "crit: [b64]");
+}
+
+#[test]
 fn foreign_rsa_key_is_refused() {
     let f = Fixture::new(&[]);
     let token = TestKey::generate().sign(&claims());
