@@ -86,10 +86,7 @@ impl Authorizer {
         let role = claims
             .str_at(&self.config.role_claim)
             .filter(|r| !r.is_empty());
-        // A role listed with no routes is treated like a role with no entry.
-        let rules = role
-            .and_then(|role| self.config.rules.role(role))
-            .filter(|rules| !rules.suffixes().is_empty());
+        let rules = role.and_then(|role| self.config.rules.role(role));
         let allowed = rules.is_some_and(|rules| rules.allows(request.arn.route));
         let reason = match (role, rules) {
             _ if allowed => "allowed",

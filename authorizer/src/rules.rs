@@ -63,12 +63,15 @@ impl AccessRules {
                     .add(pattern)
                     .map_err(|problem| format!("role {role:?}, route {pattern:?}: {problem}"))?;
             }
-            roles.insert(role.clone(), rules);
+            // A role listed with no routes may call nothing: the same as not listing it.
+            if !rules.suffixes.is_empty() {
+                roles.insert(role.clone(), rules);
+            }
         }
         Ok(AccessRules { roles })
     }
 
-    /// The rules of `role`, if it has any entry.
+    /// The rules of `role`, if it may call any route.
     pub fn role(&self, role: &str) -> Option<&RoleRules> {
         self.roles.get(role)
     }
@@ -207,6 +210,13 @@ mod tests {
         assert!(r.role("admin").unwrap().allows("DELETE/tasks/1"));
         assert!(r.role("member").is_none());
         assert!(!r.has_route_specific_rules());
+    }
+
+    #[test]
+    fn role_listed_with_no_routes_has_no_entry() {
+        let r = rules(r#"{"admin":["*"],"member":[]}"#);
+        assert!(r.role("member").is_none());
+        assert!(r.role("admin").is_some());
     }
 
     #[test]
