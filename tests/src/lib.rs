@@ -75,7 +75,7 @@ pub fn clerk_claims(sub: &str, metadata: Value, iat: u64, exp: u64) -> Value {
         "iss": DEV_ISSUER,
         "metadata": metadata,
         "nbf": iat - 5,
-        "sid": format!("sess_{}", sub.trim_start_matches("user_")),
+        "sid": session_id(sub),
         "sub": sub,
         "v": 2,
     })
@@ -87,12 +87,30 @@ pub fn sample_claims(role: Option<&str>) -> Value {
         Some(role) => json!({ "role": role }),
         None => json!({}),
     };
-    let sub = match role {
+    clerk_claims(sample_sub(role), metadata, SAMPLE_IAT, FAR_FUTURE)
+}
+
+/// The sample user id for a role (`None`: a user without a role).
+fn sample_sub(role: Option<&str>) -> &'static str {
+    match role {
         Some("admin") => "user_2admin0000000000000000001",
         Some(_) => "user_2member000000000000000001",
         None => "user_2norole000000000000000001",
-    };
-    clerk_claims(sub, metadata, SAMPLE_IAT, FAR_FUTURE)
+    }
+}
+
+/// The sample session id that goes with a user id: `user_X` → `sess_X`.
+fn session_id(sub: &str) -> String {
+    format!("sess_{}", sub.trim_start_matches("user_"))
+}
+
+/// `multiValueHeaders` as API Gateway derives it from single-value `headers`.
+fn multi_value(headers: &Value) -> Value {
+    let map: serde_json::Map<String, Value> = headers
+        .as_object()
+        .map(|h| h.iter().map(|(k, v)| (k.clone(), json!([v]))).collect())
+        .unwrap_or_default();
+    Value::Object(map)
 }
 
 /// `"GET /tasks/1"` → `("GET", "/tasks/1")`.
@@ -113,10 +131,6 @@ pub fn token_event(authorization: &str, route: &str) -> Value {
 /// A REST REQUEST event with these headers (name → value).
 pub fn rest_request_event(headers: Value, route: &str) -> Value {
     let (method, path) = split_route(route);
-    let multi: serde_json::Map<String, Value> = headers
-        .as_object()
-        .map(|h| h.iter().map(|(k, v)| (k.clone(), json!([v]))).collect())
-        .unwrap_or_default();
     json!({
         "type": "REQUEST",
         "methodArn": format!("{API_PREFIX}{method}{path}"),
@@ -124,7 +138,7 @@ pub fn rest_request_event(headers: Value, route: &str) -> Value {
         "path": path,
         "httpMethod": method,
         "headers": headers,
-        "multiValueHeaders": multi,
+        "multiValueHeaders": multi_value(&headers),
         "queryStringParameters": {},
         "multiValueQueryStringParameters": {},
         "pathParameters": {},
@@ -204,7 +218,7 @@ pub fn websocket_event(headers: Value) -> Value {
         "type": "REQUEST",
         "methodArn": format!("{WS_PREFIX}$connect"),
         "headers": headers,
-        "multiValueHeaders": headers.as_object().map(|h| h.iter().map(|(k, v)| (k.clone(), json!([v]))).collect::<serde_json::Map<_, _>>()),
+        "multiValueHeaders": multi_value(&headers),
         "queryStringParameters": {},
         "stageVariables": {},
         "requestContext": {
@@ -449,12 +463,8 @@ pub fn samples() -> Vec<Sample> {
 
 /// The context the authorizer attaches for a sample user, as API Gateway forwards it.
 pub fn sample_context(role: Option<&str>) -> Value {
-    let sub = match role {
-        Some("admin") => "user_2admin0000000000000000001",
-        Some(_) => "user_2member000000000000000001",
-        None => "user_2norole000000000000000001",
-    };
-    let mut context = json!({ "sub": sub, "sid": format!("sess_{}", sub.trim_start_matches("user_")), "plan": "pro" });
+    let sub = sample_sub(role);
+    let mut context = json!({ "sub": sub, "sid": session_id(sub), "plan": "pro" });
     if let Some(role) = role {
         context["role"] = json!(role);
     }
