@@ -7,6 +7,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Number, Value};
 
+use crate::session::Session;
 use crate::verify::Claims;
 
 /// The most context we send. API Gateway limits the whole authorizer response; staying far
@@ -14,7 +15,17 @@ use crate::verify::Claims;
 pub const MAX_CONTEXT_BYTES: usize = 2048;
 
 /// Keys that always come from the token itself and win over metadata of the same name.
-pub const RESERVED_KEYS: [&str; 3] = ["sub", "sid", "role"];
+pub const RESERVED_KEYS: [&str; 9] = [
+    "sub",
+    "sid",
+    "role",
+    "org_id",
+    "org_slug",
+    "org_role",
+    "org_permissions",
+    "plans",
+    "features",
+];
 
 /// One context value, of a type API Gateway accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,16 +45,46 @@ pub struct Context {
 }
 
 impl Context {
-    /// Builds the context for a verified token: `sub`, `sid`, `role`, then every top-level
+    /// Builds the context for a verified session: `sub`, `sid`, `org_id`, `role`, the rest of
+    /// the organisation (`org_role` with its `org:` prefix, `org_slug`, `org_permissions`
+    /// comma-separated), `plans` and `features` as the token lists them, then every top-level
     /// field of the `metadata` claim.
-    pub fn from_claims(claims: &Claims, role: Option<&str>) -> Context {
+    ///
+    /// `sub`, `sid` and `org_id` are always kept: handlers scope data to the tenant by
+    /// `org_id`, so the size cap drops anything else first (and `dropped` says what).
+    pub fn from_session(claims: &Claims, session: &Session<'_>) -> Context {
         let mut context = Context::default();
-        context.insert("sub", ContextValue::String(claims.subject().to_string()));
-        if let Some(sid) = claims.str("sid") {
-            context.insert("sid", ContextValue::String(sid.to_string()));
+        let text = |s: &str| ContextValue::String(s.to_string());
+        context.force("sub", text(session.user));
+        if let Some(sid) = session.session {
+            context.force("sid", text(sid));
         }
-        if let Some(role) = role {
-            context.insert("role", ContextValue::String(role.to_string()));
+        if let Some(org) = &session.org {
+            context.force("org_id", text(org.id));
+        }
+        let mut optional: Vec<(&str, ContextValue)> = Vec::new();
+        if let Some(role) = session.role {
+            optional.push(("role", text(role)));
+        }
+        if let Some(org) = &session.org {
+            if let Some(role) = &org.role {
+                optional.push(("org_role", text(role)));
+            }
+            if let Some(slug) = org.slug {
+                optional.push(("org_slug", text(slug)));
+            }
+            if !org.permissions.is_empty() {
+                optional.push(("org_permissions", text(&org.permissions.join(","))));
+            }
+        }
+        if let Some(plans) = session.plans_claim.filter(|p| !p.is_empty()) {
+            optional.push(("plans", text(plans)));
+        }
+        if let Some(features) = session.features_claim.filter(|f| !f.is_empty()) {
+            optional.push(("features", text(features)));
+        }
+        for (key, value) in optional {
+            context.insert_or_note(key, value);
         }
         if let Some(Value::Object(metadata)) = claims.get("metadata") {
             for (key, value) in metadata {
@@ -57,23 +98,28 @@ impl Context {
                     Value::String(s) => ContextValue::String(s.clone()),
                     nested => ContextValue::String(nested.to_string()),
                 };
-                if !context.insert(key, value) {
-                    context.dropped.push(key.clone());
-                }
+                context.insert_or_note(key, value);
             }
         }
         context
     }
 
+    fn insert_or_note(&mut self, key: &str, value: ContextValue) {
+        if !self.insert(key, value) {
+            self.dropped.push(key.to_string());
+        }
+    }
+
+    /// Adds an entry whatever its size. Only for the few short ids that must always be there;
+    /// the token size limit (16 KiB) bounds them.
+    fn force(&mut self, key: &str, value: ContextValue) {
+        self.size += entry_size(key, &value);
+        self.entries.push((key.to_string(), value));
+    }
+
     /// Adds an entry unless it would push the context over `MAX_CONTEXT_BYTES`.
     fn insert(&mut self, key: &str, value: ContextValue) -> bool {
-        let size = key.len()
-            + 6
-            + match &value {
-                ContextValue::String(s) => s.len() + 2,
-                ContextValue::Number(n) => n.to_string().len(),
-                ContextValue::Bool(_) => 5,
-            };
+        let size = entry_size(key, &value);
         if self.size + size > MAX_CONTEXT_BYTES {
             return false;
         }
@@ -93,6 +139,17 @@ impl Context {
     pub fn entries(&self) -> &[(String, ContextValue)] {
         &self.entries
     }
+}
+
+/// The bytes an entry adds to the serialized context, with room for quotes and separators.
+fn entry_size(key: &str, value: &ContextValue) -> usize {
+    key.len()
+        + 6
+        + match value {
+            ContextValue::String(s) => s.len() + 2,
+            ContextValue::Number(n) => n.to_string().len(),
+            ContextValue::Bool(_) => 5,
+        }
 }
 
 impl Serialize for Context {

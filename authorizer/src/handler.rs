@@ -9,6 +9,7 @@ use crate::event::{Flavour, Request};
 use crate::policy::{self, Effect, Resources};
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
+use crate::session::Session;
 use crate::verify::Claims;
 
 /// The principal reported when a token was refused but the flavour still needs a policy.
@@ -46,6 +47,10 @@ pub struct Outcome {
     pub route: Option<String>,
     pub sub: Option<String>,
     pub role: Option<String>,
+    /// The active organisation's id.
+    pub org: Option<String>,
+    /// Something the log should explain, such as `permissions_withheld_ambiguous_fpm`.
+    pub note: Option<&'static str>,
     /// Metadata keys left out of the context to keep it under the size limit.
     pub dropped_context: Vec<String>,
     /// The JSON to return, or `None` for the Lambda error `Unauthorized`.
@@ -83,19 +88,11 @@ impl Authorizer {
     }
 
     fn decide(&self, request: &Request<'_>, claims: &Claims) -> Outcome {
-        let role = claims
-            .str_at(&self.config.role_claim)
-            .filter(|r| !r.is_empty());
-        let rules = role.and_then(|role| self.config.rules.role(role));
-        let allowed = rules.is_some_and(|rules| rules.allows(request.arn.route));
-        let reason = match (role, rules) {
-            _ if allowed => "allowed",
-            (None, _) => "no_role",
-            (Some(_), None) => "role_without_rules",
-            (Some(_), Some(_)) => "route_not_allowed",
-        };
-        let context = Context::from_claims(claims, role);
-        let sub = claims.subject();
+        let session = Session::from_claims(claims, &self.config.role_claim);
+        let decision = self.config.rules.decide(&session, request.arn.route);
+        let allowed = decision.allowed;
+        let context = Context::from_session(claims, &session);
+        let sub = session.user;
         let prefix = request.arn.prefix;
 
         let response = match request.flavour {
@@ -111,23 +108,21 @@ impl Authorizer {
                 };
                 policy::render_policy(sub, effect, resources, Some(&context))
             }
-            // Cache-safe: every route of the role, whichever route was asked for.
-            _ => match rules {
-                Some(rules) => {
-                    let resources = Resources {
-                        prefix,
-                        suffixes: rules.suffixes(),
-                    };
-                    policy::render_policy(sub, Effect::Allow, resources, Some(&context))
-                }
-                None => {
-                    let resources = Resources {
-                        prefix,
-                        suffixes: &["*"],
-                    };
-                    policy::render_policy(sub, Effect::Deny, resources, Some(&context))
-                }
-            },
+            // Cache-safe: every route the session may call, whichever route was asked for.
+            _ if !decision.granted.is_empty() => {
+                let resources = Resources {
+                    prefix,
+                    suffixes: &decision.granted,
+                };
+                policy::render_policy(sub, Effect::Allow, resources, Some(&context))
+            }
+            _ => {
+                let resources = Resources {
+                    prefix,
+                    suffixes: &["*"],
+                };
+                policy::render_policy(sub, Effect::Deny, resources, Some(&context))
+            }
         };
 
         Outcome {
@@ -136,11 +131,13 @@ impl Authorizer {
             } else {
                 Verdict::Deny
             },
-            reason,
+            reason: decision.reason,
             flavour: Some(request.flavour),
             route: Some(request.arn.route.to_string()),
             sub: Some(sub.to_string()),
-            role: role.map(str::to_string),
+            role: session.role.map(str::to_string),
+            org: session.org.as_ref().map(|o| o.id.to_string()),
+            note: session.permissions_withheld,
             dropped_context: context.dropped.clone(),
             response: Some(response),
         }
@@ -179,6 +176,8 @@ fn refused(request: Option<&Request<'_>>, rejection: Rejection) -> Outcome {
         route: request.map(|r| r.arn.route.to_string()),
         sub: None,
         role: None,
+        org: None,
+        note: None,
         dropped_context: Vec::new(),
         response: None,
     }

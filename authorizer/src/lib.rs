@@ -2,9 +2,11 @@
 //! network call and answers with cache-safe IAM policies or HTTP API simple responses.
 //!
 //! The pipeline, one module per step (see ARCHITECTURE.md):
-//! `event` → `token` → `verify` (with `keys`) → `rules` → `policy` (with `context`),
+//! `event` → `token` → `verify` (with `keys`) → `session` → `rules` (with `conditions`) →
+//! `policy` (with `context`),
 //! driven by `handler` and configured once by `config`.
 
+pub mod conditions;
 pub mod config;
 pub mod context;
 pub mod event;
@@ -14,6 +16,7 @@ pub mod logging;
 pub mod policy;
 pub mod rejection;
 pub mod rules;
+pub mod session;
 pub mod token;
 pub mod verify;
 

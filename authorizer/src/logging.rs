@@ -51,8 +51,16 @@ pub fn log_outcome(outcome: &Outcome) {
         route = outcome.route.as_deref(),
         sub = outcome.sub.as_deref(),
         role = outcome.role.as_deref(),
+        org = outcome.org.as_deref(),
         "authorizer decision"
     );
+    if let Some(note) = outcome.note {
+        tracing::warn!(
+            reason = note,
+            "the token's fea lists a user-only feature before an organisation one, where Clerk's \
+             SDKs read o.fpm differently; no organisation permission was granted"
+        );
+    }
     if !outcome.dropped_context.is_empty() {
         tracing::warn!(
             reason = "context_too_large",

@@ -41,6 +41,14 @@ pub enum Rejection {
     WrongParty,
     /// `aud` does not contain any of `JWT_AUDIENCE`.
     WrongAudience,
+    /// The header `typ` is present and not `JWT`.
+    WrongTokenType,
+    /// A Clerk machine (M2M) token: header `cat` `cl_B7d4PD333AAA`, or `sub` starting `mch_`.
+    MachineToken,
+    /// A token made from a Clerk JWT template (header `cat` `cl_B7d4PD222AAA`), not a session.
+    TemplateToken,
+    /// `sid` is missing: not a session token.
+    MissingSessionId,
     /// `sts` is `pending`: the session has not finished its required steps.
     PendingSession,
 }
@@ -66,6 +74,10 @@ impl Rejection {
             Rejection::WrongIssuer => "wrong_issuer",
             Rejection::WrongParty => "wrong_party",
             Rejection::WrongAudience => "wrong_audience",
+            Rejection::WrongTokenType => "wrong_token_type",
+            Rejection::MachineToken => "machine_token",
+            Rejection::TemplateToken => "template_token",
+            Rejection::MissingSessionId => "missing_sid",
             Rejection::PendingSession => "pending_session",
         }
     }

@@ -14,6 +14,13 @@ use crate::keys::RsaKey;
 use crate::rejection::Rejection;
 use crate::token::MAX_TOKEN_BYTES;
 
+/// The header `cat` of Clerk machine (M2M) tokens: signed by the instance, never a session.
+pub const MACHINE_TOKEN_CATEGORY: &str = "cl_B7d4PD333AAA";
+/// The header `cat` of tokens made from a Clerk JWT template: no session semantics.
+pub const TEMPLATE_TOKEN_CATEGORY: &str = "cl_B7d4PD222AAA";
+/// Machine identities' ids.
+pub const MACHINE_SUBJECT_PREFIX: &str = "mch_";
+
 /// Claim checks beyond the signature. Every field is set explicitly by `config`; there is no
 /// default here that could quietly skip a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +44,8 @@ pub struct Verifier {
     checks: ClaimChecks,
 }
 
-/// The payload of a token that passed every check. `sub` is known to be a non-empty string.
+/// The payload of a token that passed every check. `sub` and `sid` are known to be non-empty
+/// strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
     payload: Map<String, Value>,
@@ -124,6 +132,16 @@ impl Verifier {
             return Err(Rejection::BadSignature);
         }
 
+        // Signed by the instance, but is it a session token? (Clerk's authenticateRequest.)
+        if jose.typ.as_deref().is_some_and(|typ| typ != "JWT") {
+            return Err(Rejection::WrongTokenType);
+        }
+        match jose.extras.inner().get("cat").and_then(Value::as_str) {
+            Some(MACHINE_TOKEN_CATEGORY) => return Err(Rejection::MachineToken),
+            Some(TEMPLATE_TOKEN_CATEGORY) => return Err(Rejection::TemplateToken),
+            _ => {}
+        }
+
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| Rejection::Malformed)?;
@@ -149,8 +167,15 @@ impl Verifier {
         if time_claim(claims, "iat")?.is_some_and(|iat| iat > now + skew) {
             return Err(Rejection::IssuedInFuture);
         }
-        if claims.str("sub").is_none_or(str::is_empty) {
+        let sub = claims.str("sub").unwrap_or_default();
+        if sub.is_empty() {
             return Err(Rejection::MissingSubject);
+        }
+        if sub.starts_with(MACHINE_SUBJECT_PREFIX) {
+            return Err(Rejection::MachineToken);
+        }
+        if claims.str("sid").is_none_or(str::is_empty) {
+            return Err(Rejection::MissingSessionId);
         }
         if let Some(issuer) = &checks.issuer {
             if claims.str("iss") != Some(issuer.as_str()) {

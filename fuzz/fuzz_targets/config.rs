@@ -3,6 +3,8 @@
 //! prefix, so a policy can never be wider than the calling API and stage.
 #![no_main]
 
+use authorizer::session::Session;
+use authorizer::verify::Claims;
 use authorizer::Config;
 use libfuzzer_sys::fuzz_target;
 
@@ -26,13 +28,14 @@ fuzz_target!(|data: &str| {
         };
         if let Ok(config) = Config::from_lookup(lookup) {
             for role in ["admin", "member", "", "*"] {
-                if let Some(role_rules) = config.rules.role(role) {
-                    for suffix in role_rules.suffixes() {
-                        assert!(
-                            !suffix.is_empty() && !suffix.contains(char::is_whitespace),
-                            "{suffix:?}"
-                        );
-                    }
+                let claims = serde_json::json!({"sub": "user_1", "metadata": {"role": role}});
+                let claims = Claims::from_payload(claims.as_object().cloned().unwrap_or_default());
+                let session = Session::from_claims(&claims, &config.role_claim);
+                for suffix in config.rules.decide(&session, "GET/x").granted {
+                    assert!(
+                        !suffix.is_empty() && !suffix.contains(char::is_whitespace),
+                        "{suffix:?}"
+                    );
                 }
             }
         }
