@@ -73,8 +73,10 @@ fn fifty_entries() -> String {
         json!({"permission": "org:billing:view", "plan": "o:enterprise"}),
     ];
     let entries: Vec<Value> = (0..50)
-        .map(|i| json!({"routes": [format!("GET /resource{i}/*"), format!("POST /resource{i}")],
-                        "when": conditions[i % conditions.len()]}))
+        .map(|i| {
+            json!({"routes": [format!("GET /resource{i}/*"), format!("POST /resource{i}")],
+                        "when": conditions[i % conditions.len()]})
+        })
         .collect();
     Value::Array(entries).to_string()
 }
@@ -164,8 +166,13 @@ fn benches(c: &mut Criterion) {
 
     let fifty = token_event(&format!("Bearer {valid}"));
     let outcome = authz50.handle(&fifty, NOW);
-    assert_eq!(outcome.reason, "allowed", "the 50-entry case must be a real allow");
-    c.bench_function(IDS[2], |b| b.iter(|| authz50.handle(black_box(&fifty), NOW)));
+    assert_eq!(
+        outcome.reason, "allowed",
+        "the 50-entry case must be a real allow"
+    );
+    c.bench_function(IDS[2], |b| {
+        b.iter(|| authz50.handle(black_box(&fifty), NOW))
+    });
 
     let events = [
         (IDS[1], token_event(&format!("Bearer {valid}"))),

@@ -209,3 +209,143 @@ proptest! {
         }
     }
 }
+
+/// A list-form entry's `when`, from a small alphabet the oracle below understands.
+#[derive(Debug, Clone)]
+enum Cond {
+    Permission(&'static str),
+    Org(bool),
+    Plan(&'static str),
+    Strict,
+}
+
+fn cond() -> impl Strategy<Value = Cond> {
+    prop_oneof![
+        prop::sample::select(vec!["view", "edit", "manage"]).prop_map(Cond::Permission),
+        any::<bool>().prop_map(Cond::Org),
+        prop::sample::select(vec!["pro", "free"]).prop_map(Cond::Plan),
+        Just(Cond::Strict),
+    ]
+}
+
+/// A random session: organisation permissions (None = personal account), plans, `fva`.
+#[derive(Debug, Clone)]
+struct Who {
+    org_permissions: Option<Vec<&'static str>>,
+    plans: Vec<&'static str>,
+    fva: [i64; 2],
+}
+
+fn who() -> impl Strategy<Value = Who> {
+    (
+        prop::option::of(prop::sample::subsequence(
+            vec!["view", "edit", "manage"],
+            0..=3,
+        )),
+        prop::sample::subsequence(vec!["pro", "free"], 0..=2),
+        prop::sample::select(vec![[-1, -1], [3, -1], [30, -1], [3, 4], [3, 40], [-1, 4]]),
+    )
+        .prop_map(|(org_permissions, plans, fva)| Who {
+            org_permissions,
+            plans,
+            fva,
+        })
+}
+
+impl Who {
+    fn token(&self) -> String {
+        let now = authorizer::now();
+        let mut claims = clerk_claims("user_prop", json!({}), now, now + 600);
+        claims["fva"] = json!(self.fva);
+        claims["pla"] = json!(self
+            .plans
+            .iter()
+            .map(|p| format!("u:{p}"))
+            .collect::<Vec<_>>()
+            .join(","));
+        if let Some(held) = &self.org_permissions {
+            let mask: u32 = ["view", "edit", "manage"]
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| held.contains(p))
+                .map(|(i, _)| 1 << i)
+                .sum();
+            claims["fea"] = json!("o:tasks");
+            claims["o"] = json!({"id": "org_1", "rol": "member", "per": "view,edit,manage", "fpm": mask.to_string()});
+        }
+        mint(&claims)
+    }
+
+    /// The condition as Clerk's has() would judge it, written out independently.
+    fn meets(&self, cond: &Cond) -> bool {
+        match cond {
+            Cond::Permission(p) => self
+                .org_permissions
+                .as_ref()
+                .is_some_and(|held| held.contains(p)),
+            Cond::Org(active) => self.org_permissions.is_some() == *active,
+            Cond::Plan(plan) => self.plans.contains(plan),
+            Cond::Strict => match self.fva {
+                [_, second] if second != -1 => second < 10,
+                [first, _] => first != -1 && first < 10,
+            },
+        }
+    }
+}
+
+fn when_json(conds: &[Cond]) -> Value {
+    let mut when = serde_json::Map::new();
+    for c in conds {
+        let (k, v) = match c {
+            Cond::Permission(p) => ("permission", json!(format!("org:tasks:{p}"))),
+            Cond::Org(b) => ("org", json!(b)),
+            Cond::Plan(p) => ("plan", json!(p)),
+            Cond::Strict => ("reverification", json!("strict")),
+        };
+        when.insert(k.to_string(), v);
+    }
+    Value::Object(when)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// With the list form, the policy's routes are exactly the union of the routes of the
+    /// entries whose conditions all hold: evaluated as API Gateway does, on every probe.
+    #[test]
+    fn list_form_policy_is_exactly_the_union_of_holding_entries(
+        entries in prop::collection::vec((prop::collection::vec(rule(), 1..4), prop::collection::vec(cond(), 0..3)), 0..6),
+        who in who(),
+        probes in prop::collection::vec((verb(), path()), 1..12),
+    ) {
+        // A key appears once in a JSON object: the last condition of a kind is the one that counts.
+        let entries: Vec<(Vec<String>, Vec<Cond>)> = entries
+            .into_iter()
+            .map(|(routes, conds)| {
+                let mut last: Vec<Cond> = Vec::new();
+                for c in conds {
+                    last.retain(|l| std::mem::discriminant(l) != std::mem::discriminant(&c));
+                    last.push(c);
+                }
+                (routes, last)
+            })
+            .collect();
+        let rules_json = Value::Array(
+            entries.iter().map(|(routes, conds)| json!({"routes": routes, "when": when_json(conds)})).collect(),
+        ).to_string();
+        let authorizer = authorizer_with(&[("ACCESS_RULES", &rules_json)]);
+        let granted: Vec<String> = entries
+            .iter()
+            .filter(|(_, conds)| conds.iter().all(|c| who.meets(c)))
+            .flat_map(|(routes, _)| routes.clone())
+            .collect();
+        let token = who.token();
+        let outcome = authorizer.handle(&token_event_for(API_PREFIX, &token, "GET", "/tasks").to_string(), authorizer::now());
+        let policy: Value = serde_json::from_str(outcome.response.as_deref().unwrap()).unwrap();
+        prop_assert_eq!(outcome.verdict == Verdict::Allow, oracle_rules(&granted, "GET", "/tasks"));
+        for (method, path) in &probes {
+            let arn = format!("{API_PREFIX}{method}{path}");
+            prop_assert_eq!(oracle_eval(&policy, &arn), oracle_rules(&granted, method, path), "{} {}", method, path);
+        }
+    }
+}
