@@ -17,17 +17,39 @@ pub struct Identity {
     pub sub: String,
     pub sid: Option<String>,
     pub role: Option<String>,
-    /// The remaining context fields: the token's metadata, flattened by the authorizer.
+    /// The active organisation: the tenant to scope data to. `None` for a personal account.
+    pub org_id: Option<String>,
+    /// `org:admin`, `org:member`, …
+    pub org_role: Option<String>,
+    /// The organisation permissions the token carries, e.g. `org:tasks:edit`.
+    pub org_permissions: Vec<String>,
+    /// The remaining context fields: the token's metadata (flattened by the authorizer), plus
+    /// `org_slug`, `plans` and `features` when the token has them.
     pub metadata: Map<String, Value>,
 }
 
 impl Identity {
     /// Reads the authorizer context. No `sub` means no authorizer ran: `None`.
     pub fn from_context(fields: &HashMap<String, Value>) -> Option<Identity> {
-        let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_string);
-        let sub = text("sub").filter(|s| !s.is_empty())?;
-        // API Gateway adds these to REST contexts; they are not the user's metadata.
-        const NOT_METADATA: [&str; 5] = ["sub", "sid", "role", "principalId", "integrationLatency"];
+        let text = |key: &str| {
+            fields
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let sub = text("sub")?;
+        // Ours, or added by API Gateway to REST contexts: not the user's metadata.
+        const NOT_METADATA: [&str; 8] = [
+            "sub",
+            "sid",
+            "role",
+            "org_id",
+            "org_role",
+            "org_permissions",
+            "principalId",
+            "integrationLatency",
+        ];
         let metadata = fields
             .iter()
             .filter(|(k, _)| !NOT_METADATA.contains(&k.as_str()))
@@ -37,12 +59,23 @@ impl Identity {
             sub,
             sid: text("sid"),
             role: text("role"),
+            org_id: text("org_id"),
+            org_role: text("org_role"),
+            org_permissions: text("org_permissions")
+                .map(|list| list.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
             metadata,
         })
     }
 
+    /// The `admin` role of the map-form rules (`metadata.role`).
     pub fn is_admin(&self) -> bool {
         self.role.as_deref() == Some("admin")
+    }
+
+    /// True when the token carries the organisation permission `permission`.
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.org_permissions.iter().any(|p| p == permission)
     }
 }
 

@@ -27,6 +27,9 @@ pub fn me(request: &ApiRequest) -> ApiResponse {
         "sub": identity.sub,
         "sid": identity.sid,
         "role": identity.role,
+        "org_id": identity.org_id,
+        "org_role": identity.org_role,
+        "org_permissions": identity.org_permissions,
         "metadata": identity.metadata,
     }))
 }

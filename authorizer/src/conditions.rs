@@ -38,6 +38,22 @@ pub enum Unmet {
     Reverification,
 }
 
+impl Unmet {
+    /// How far `Conditions::check` got before this one failed: a refusal's reason comes from
+    /// the entry a session came closest to meeting.
+    pub fn rank(self) -> u8 {
+        match self {
+            Unmet::NoRole | Unmet::Role => 0,
+            Unmet::NoOrganization | Unmet::OrganizationActive => 1,
+            Unmet::OrgRole => 2,
+            Unmet::Permission => 3,
+            Unmet::Plan => 4,
+            Unmet::Feature => 5,
+            Unmet::Reverification => 6,
+        }
+    }
+}
+
 /// Which of `pla`/`fea` a `plan` or `feature` condition looks in, as `has()` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

@@ -86,12 +86,7 @@ impl Config {
         };
         let role_claim = setting(&lookup, "ROLE_CLAIM", parse_claim_path)?
             .unwrap_or_else(|| vec!["metadata".into(), "role".into()]);
-        let rules = setting(&lookup, "ACCESS_RULES", AccessRules::parse)?
-            .map_or_else(|| AccessRules::parse(AccessRules::DEFAULT_JSON), Ok)
-            .map_err(|problem| ConfigError {
-                variable: "ACCESS_RULES",
-                problem,
-            })?;
+        let rules = access_rules(&lookup)?;
         let http_api_response = setting(&lookup, "HTTP_API_RESPONSE", |v| match v.trim() {
             "simple" => Ok(HttpApiResponse::Simple),
             "policy" => Ok(HttpApiResponse::Policy),
@@ -129,6 +124,31 @@ impl Config {
         }
         warnings
     }
+}
+
+/// `ACCESS_RULES`, or the file `ACCESS_RULES_FILE` names (Lambda allows 4 KB of environment
+/// variables in all, so a large rule set ships as a file, e.g. in a layer under `/opt`).
+fn access_rules(lookup: &impl Fn(&str) -> Option<String>) -> Result<AccessRules, ConfigError> {
+    let inline = setting(lookup, "ACCESS_RULES", |v| Ok(v.to_string()))?;
+    let file = setting(lookup, "ACCESS_RULES_FILE", |v| Ok(v.trim().to_string()))?;
+    let (variable, json) = match (inline, file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError {
+                variable: "ACCESS_RULES_FILE",
+                problem: "is set together with ACCESS_RULES; set only one of them".into(),
+            })
+        }
+        (Some(json), None) => ("ACCESS_RULES", json),
+        (None, Some(path)) => {
+            let json = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                variable: "ACCESS_RULES_FILE",
+                problem: format!("names {path:?}, which cannot be read ({e})"),
+            })?;
+            ("ACCESS_RULES_FILE", json)
+        }
+        (None, None) => ("ACCESS_RULES", AccessRules::DEFAULT_JSON.to_string()),
+    };
+    AccessRules::parse(&json).map_err(|problem| ConfigError { variable, problem })
 }
 
 /// An optional setting: unset or blank is `None`; otherwise `parse` decides, and its complaint

@@ -168,22 +168,38 @@ impl AccessRules {
     /// `session`. The granted routes are the union of every entry whose conditions hold.
     pub fn decide(&self, session: &Session<'_>, route: &str) -> Decision<'_> {
         let mut granted = vec![false; self.suffixes.len()];
-        let mut refusal = None;
+        // Why the route was refused: the entry naming it that the session came closest to
+        // meeting, except that a role named in the rules is judged by its role entries.
+        let mut closest: Option<Unmet> = None;
+        let mut by_role: Option<Unmet> = None;
         for entry in &self.entries {
             match entry.when.check(session) {
                 None => entry.routes.iter().for_each(|&i| granted[i] = true),
                 Some(unmet) => {
-                    if refusal.is_none()
-                        && entry
-                            .routes
-                            .iter()
-                            .any(|&i| wildcard_match(&self.suffixes[i], route))
-                    {
-                        refusal = Some(unmet);
+                    let names_route = entry
+                        .routes
+                        .iter()
+                        .any(|&i| wildcard_match(&self.suffixes[i], route));
+                    if !names_route {
+                        continue;
+                    }
+                    if closest.is_none_or(|c| unmet.rank() > c.rank()) {
+                        closest = Some(unmet);
+                    }
+                    if unmet == Unmet::Role && by_role.is_none() {
+                        by_role = Some(unmet);
                     }
                 }
             }
         }
+        let role_named = session
+            .role
+            .is_some_and(|r| self.roles.iter().any(|x| x == r));
+        let refusal = if role_named {
+            by_role.or(closest)
+        } else {
+            closest
+        };
         let granted: Vec<&str> = self
             .suffixes
             .iter()
@@ -203,8 +219,7 @@ impl AccessRules {
         }
     }
 
-    /// The log's reason for the first unmet condition of the first entry that names the
-    /// requested route.
+    /// The log's reason for an unmet condition.
     fn reason(&self, unmet: Unmet, session: &Session<'_>) -> &'static str {
         match unmet {
             Unmet::NoRole => "no_role",

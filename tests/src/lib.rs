@@ -17,13 +17,22 @@ pub const FOREIGN_PRIVATE_KEY: &str =
 /// The settings the samples, the demo and the tests run with.
 pub const DEV_ISSUER: &str = "https://clerk.dev-only.example";
 pub const DEV_PARTY: &str = "http://localhost:3000";
-pub const DEV_ACCESS_RULES: &str =
-    r#"{"admin":["*"],"member":["GET /tasks","GET /tasks/*","POST /tasks","GET /me","$connect"]}"#;
+/// The list form of `ACCESS_RULES`: roles at `metadata.role`, then organisation permissions as
+/// Clerk's `has()` checks them. `template.yaml`'s default `AccessRules` is the same (a test
+/// checks it).
+pub const DEV_ACCESS_RULES: &str = r#"[{"routes":["*"],"when":{"role":"admin"}},{"routes":["GET /tasks","GET /tasks/*","POST /tasks","PATCH /tasks/*","GET /me","$connect"],"when":{"role":"member"}},{"routes":["GET /tasks","GET /tasks/*"],"when":{"permission":"org:tasks:view"}},{"routes":["POST /tasks","PATCH /tasks/*"],"when":{"permission":"org:tasks:edit"}},{"routes":["DELETE /tasks/*"],"when":{"permission":"org:tasks:manage","reverification":"strict"}},{"routes":["GET /reports/*"],"when":{"plan":"pro"}},{"routes":["GET /tasks","POST /tasks"],"when":{"org":false}},{"routes":["GET /me"]}]"#;
 
 /// The request's API: `arn:aws:execute-api:us-east-1:123456789012:abc123/prod/…`.
 pub const API_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/";
 pub const HTTP_API_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:def456/$default/";
 pub const WS_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:ws7890/prod/";
+
+/// Sample organisation and its users: a viewer (`org:tasks:view`), a manager (view, edit,
+/// manage), and a user with a personal account only.
+pub const SAMPLE_ORG: &str = "org_2sample0000000000000000001";
+pub const SAMPLE_VIEWER: &str = "user_2viewer000000000000000001";
+pub const SAMPLE_MANAGER: &str = "user_2manager00000000000000001";
+pub const SAMPLE_PERSONAL: &str = "user_2personal0000000000000001";
 
 /// A fixed "now" for deterministic samples (2025-11-24), and a far-future expiry (2100-01-01)
 /// so the committed sample tokens keep working.
@@ -79,6 +88,68 @@ pub fn clerk_claims(sub: &str, metadata: Value, iat: u64, exp: u64) -> Value {
         "sub": sub,
         "v": 2,
     })
+}
+
+/// Makes `claims` a session token of `version` 1 or 2 (v1 has no `v` and no `fva`).
+pub fn set_version(claims: &mut Value, version: u8) {
+    let object = claims.as_object_mut().expect("claims are an object");
+    if version == 1 {
+        object.remove("v");
+        object.remove("fva");
+    } else {
+        object.insert("v".into(), json!(2));
+    }
+}
+
+/// Puts an active organisation into `claims`, in the token's version: v1's `org_*` claims, or
+/// v2's `o` with the permissions packed into `per`/`fpm` against `fea` as Clerk packs them.
+/// `permissions` are full keys such as `org:tasks:manage`.
+pub fn set_org(claims: &mut Value, id: &str, slug: &str, role: &str, permissions: &[&str]) {
+    if claims.get("v") != Some(&json!(2)) {
+        claims["org_id"] = json!(id);
+        claims["org_slug"] = json!(slug);
+        claims["org_role"] = json!(role);
+        claims["org_permissions"] = json!(permissions);
+        return;
+    }
+    let mut features: Vec<&str> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for permission in permissions {
+        let mut parts = permission.splitn(3, ':');
+        let (Some("org"), Some(feature), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            panic!("{permission:?} is not org:<feature>:<permission>");
+        };
+        if !features.contains(&feature) {
+            features.push(feature);
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let masks: Vec<String> = features
+        .iter()
+        .map(|feature| {
+            let mask: u128 = names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| permissions.contains(&format!("org:{feature}:{name}").as_str()))
+                .map(|(bit, _)| 1u128 << bit)
+                .sum();
+            mask.to_string()
+        })
+        .collect();
+    let mut fea: Vec<String> = features.iter().map(|f| format!("o:{f}")).collect();
+    if let Some(existing) = claims.get("fea").and_then(Value::as_str) {
+        fea.extend(
+            existing
+                .split(',')
+                .filter(|e| !e.is_empty())
+                .map(str::to_string),
+        );
+    }
+    claims["fea"] = json!(fea.join(","));
+    claims["o"] = json!({ "id": id, "slg": slug, "rol": role.trim_start_matches("org:"), "per": names.join(","), "fpm": masks.join(",") });
 }
 
 /// Long-lived sample claims for a role (`None`: a user without a role).
@@ -278,6 +349,42 @@ pub fn samples() -> Vec<Sample> {
         SAMPLE_IAT,
         FAR_FUTURE,
     ));
+    // Organisation members (v2 unless noted), a personal account and a subscriber.
+    let org_user = |sub: &str, version: u8, permissions: &[&str], fva: Value| {
+        let mut claims = clerk_claims(sub, json!({}), SAMPLE_IAT, FAR_FUTURE);
+        set_version(&mut claims, version);
+        set_org(&mut claims, SAMPLE_ORG, "acme", "org:member", permissions);
+        if version == 2 {
+            claims["fva"] = fva;
+        }
+        mint(&claims)
+    };
+    let viewer = org_user(SAMPLE_VIEWER, 2, &["org:tasks:view"], json!([0, -1]));
+    let viewer_v1 = org_user(SAMPLE_VIEWER, 1, &["org:tasks:view"], Value::Null);
+    let manage = ["org:tasks:view", "org:tasks:edit", "org:tasks:manage"];
+    let manager_fresh = org_user(SAMPLE_MANAGER, 2, &manage, json!([2, 2]));
+    let manager_stale = org_user(SAMPLE_MANAGER, 2, &manage, json!([45, 45]));
+    let personal = mint(&clerk_claims(
+        SAMPLE_PERSONAL,
+        json!({}),
+        SAMPLE_IAT,
+        FAR_FUTURE,
+    ));
+    let mut pro = clerk_claims(SAMPLE_PERSONAL, json!({}), SAMPLE_IAT, FAR_FUTURE);
+    pro["pla"] = json!("u:pro");
+    let pro = mint(&pro);
+    let machine = {
+        let mut header = Header::new(Algorithm::RS256);
+        header.extras.insert("cat", "cl_B7d4PD333AAA");
+        let key = EncodingKey::from_rsa_pem(DEV_PRIVATE_KEY.as_bytes()).expect("RSA key");
+        let claims = clerk_claims(
+            "mch_2sample00000000000000001",
+            json!({}),
+            SAMPLE_IAT,
+            FAR_FUTURE,
+        );
+        jsonwebtoken::encode(&header, &claims, &key).expect("signing")
+    };
     let bearer = |t: &str| format!("Bearer {t}");
     let auth = |t: &str| json!({ "Authorization": bearer(t), "Host": "abc123.execute-api.us-east-1.amazonaws.com" });
     let cookie = |t: &str| json!({ "Cookie": format!("__client_uat=1764000000; __session={t}; theme=dark"), "Host": "app.example.com" });
@@ -310,7 +417,7 @@ pub fn samples() -> Vec<Sample> {
         ),
         s(
             "token-no-role.json",
-            token_event(&bearer(&no_role), "GET /tasks"),
+            token_event(&bearer(&no_role), "GET /admin/users"),
             Deny,
             "no_role",
         ),
@@ -337,6 +444,60 @@ pub fn samples() -> Vec<Sample> {
             token_event("Bearer not.a.jwt", "GET /tasks"),
             Unauthorized,
             "malformed",
+        ),
+        s(
+            "token-org-permission.json",
+            token_event(&bearer(&viewer), "GET /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-org-permission-v1.json",
+            token_event(&bearer(&viewer_v1), "GET /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-org-permission-missing.json",
+            token_event(&bearer(&viewer), "PATCH /tasks/1"),
+            Deny,
+            "missing_permission",
+        ),
+        s(
+            "token-org-delete-fresh.json",
+            token_event(&bearer(&manager_fresh), "DELETE /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-org-delete-stale.json",
+            token_event(&bearer(&manager_stale), "DELETE /tasks/1"),
+            Deny,
+            "reverification_required",
+        ),
+        s(
+            "token-personal-account.json",
+            token_event(&bearer(&personal), "POST /tasks"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-personal-account-reports.json",
+            token_event(&bearer(&personal), "GET /reports/monthly"),
+            Deny,
+            "missing_plan",
+        ),
+        s(
+            "token-plan-pro.json",
+            token_event(&bearer(&pro), "GET /reports/monthly"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-machine.json",
+            token_event(&bearer(&machine), "GET /tasks"),
+            Unauthorized,
+            "machine_token",
         ),
         s(
             "request-header-admin.json",
@@ -428,7 +589,10 @@ pub fn samples() -> Vec<Sample> {
         ),
         s(
             "http-v1-no-role.json",
-            http_v1_event(json!({ "authorization": bearer(&no_role) }), "GET /tasks"),
+            http_v1_event(
+                json!({ "authorization": bearer(&no_role) }),
+                "GET /admin/users",
+            ),
             Deny,
             "no_role",
         ),
@@ -469,6 +633,12 @@ pub fn sample_context(role: Option<&str>) -> Value {
         context["role"] = json!(role);
     }
     context
+}
+
+/// The context the authorizer attaches for an organisation member of `SAMPLE_ORG`.
+pub fn org_context(sub: &str, permissions: &[&str]) -> Value {
+    json!({ "sub": sub, "sid": session_id(sub), "org_id": SAMPLE_ORG, "org_slug": "acme",
+            "org_role": "org:member", "org_permissions": permissions.join(",") })
 }
 
 /// A REST proxy integration event (payload 1.0) with the authorizer context at
@@ -579,7 +749,16 @@ type ApiCase<'a> = (
 pub fn api_samples() -> Vec<ApiSample> {
     let admin = Some(sample_context(Some("admin")));
     let member = Some(sample_context(Some("member")));
+    let editor = Some(org_context(
+        api_handlers::tasks::SAMPLE_EDITOR,
+        &["org:tasks:view", "org:tasks:edit"],
+    ));
+    let manager = Some(org_context(
+        SAMPLE_MANAGER,
+        &["org:tasks:view", "org:tasks:edit", "org:tasks:manage"],
+    ));
     let new_task = Some(r#"{"title":"Write the README"}"#);
+    let done = Some(r#"{"done":true}"#);
     let cases: Vec<ApiCase> = vec![
         (
             "health",
@@ -654,6 +833,42 @@ pub fn api_samples() -> Vec<ApiSample> {
             Some("{\"name\":1}"),
             member.clone(),
             400,
+        ),
+        (
+            "tasks-edit-own-editor",
+            "tasks",
+            "PATCH /tasks/1",
+            "/tasks/{id}",
+            done,
+            editor.clone(),
+            200,
+        ),
+        (
+            "tasks-edit-other-editor",
+            "tasks",
+            "PATCH /tasks/2",
+            "/tasks/{id}",
+            done,
+            editor.clone(),
+            403,
+        ),
+        (
+            "tasks-edit-other-manager",
+            "tasks",
+            "PATCH /tasks/2",
+            "/tasks/{id}",
+            done,
+            manager.clone(),
+            200,
+        ),
+        (
+            "tasks-delete-manager",
+            "tasks",
+            "DELETE /tasks/2",
+            "/tasks/{id}",
+            None,
+            manager.clone(),
+            200,
         ),
         (
             "tasks-delete-admin",

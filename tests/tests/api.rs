@@ -53,6 +53,9 @@ fn me_reads_rest_and_http_api_contexts_alike() {
         "sub": "user_2admin0000000000000000001",
         "sid": "sess_2admin0000000000000000001",
         "role": "admin",
+        "org_id": null,
+        "org_role": null,
+        "org_permissions": [],
         "metadata": { "plan": "pro" }
     });
     assert_eq!(body(&rest), expected);
@@ -60,7 +63,55 @@ fn me_reads_rest_and_http_api_contexts_alike() {
 }
 
 #[test]
-fn delete_checks_the_admin_role_itself() {
+fn me_shows_the_organisation_and_keeps_it_out_of_metadata() {
+    let context = org_context(SAMPLE_MANAGER, &["org:tasks:view", "org:tasks:manage"]);
+    let event = rest_proxy_event("GET /me", "/me", None, Some(context));
+    let me = body(&handle_event(routes::me, &event));
+    assert_eq!(me["org_id"], SAMPLE_ORG);
+    assert_eq!(me["org_role"], "org:member");
+    assert_eq!(
+        me["org_permissions"],
+        json!(["org:tasks:view", "org:tasks:manage"])
+    );
+    assert_eq!(me["metadata"], json!({ "org_slug": "acme" }));
+}
+
+#[test]
+fn editing_needs_edit_for_your_own_task_and_manage_for_anyone_s() {
+    let status = |file: &str| handle_event(tasks::handle, &read(file))["statusCode"].clone();
+    assert_eq!(status("rest-tasks-edit-own-editor.json"), 200);
+    assert_eq!(status("http-tasks-edit-other-editor.json"), 403);
+    assert_eq!(status("rest-tasks-edit-other-manager.json"), 200);
+    // Without org:tasks:edit, not even your own task.
+    let viewer = org_context(tasks::SAMPLE_EDITOR, &["org:tasks:view"]);
+    let event = rest_proxy_event(
+        "PATCH /tasks/1",
+        "/tasks/{id}",
+        Some(r#"{"done":true}"#),
+        Some(viewer),
+    );
+    assert_eq!(handle_event(tasks::handle, &event)["statusCode"], 403);
+    // A personal account edits its own tasks.
+    let member = Some(sample_context(Some("member")));
+    let own = rest_proxy_event(
+        "PATCH /tasks/2",
+        "/tasks/{id}",
+        Some(r#"{"title":"Renamed"}"#),
+        member.clone(),
+    );
+    let edited = handle_event(tasks::handle, &own);
+    assert_eq!(body(&edited)["title"], "Renamed");
+    let other = rest_proxy_event(
+        "PATCH /tasks/1",
+        "/tasks/{id}",
+        Some(r#"{"done":true}"#),
+        member,
+    );
+    assert_eq!(handle_event(tasks::handle, &other)["statusCode"], 403);
+}
+
+#[test]
+fn delete_checks_the_admin_role_or_manage_permission_itself() {
     let member = handle_event(tasks::handle, &read("rest-tasks-delete-member.json"));
     assert_eq!(member["statusCode"], 403);
     assert_eq!(body(&member)["error"], "forbidden");
@@ -129,7 +180,10 @@ fn bad_bodies_and_ids_answer_400_with_a_json_error() {
 fn created_task_is_owned_by_the_caller() {
     let response = handle_event(tasks::handle, &read("http-tasks-create-member.json"));
     assert_eq!(response["statusCode"], 201);
-    assert_eq!(body(&response)["owner"], "user_2member000000000000000001");
+    assert_eq!(
+        body(&response)["created_by"],
+        "user_2member000000000000000001"
+    );
 }
 
 #[test]

@@ -195,3 +195,43 @@ fn route_specific_rules_with_simple_responses_warn_at_init() {
         .iter()
         .any(|w| w.contains("cached for every route")));
 }
+
+#[test]
+fn large_rule_sets_load_from_access_rules_file() {
+    // Lambda allows 4 KB of environment variables in all; this rule set alone is larger.
+    let entries: Vec<serde_json::Value> = (0..80)
+        .map(|i| serde_json::json!({"routes": [format!("GET /resource{i}/*")], "when": {"permission": format!("org:resource{i}:view")}}))
+        .collect();
+    let json = serde_json::Value::Array(entries).to_string();
+    assert!(json.len() > 4096);
+    let path = std::env::temp_dir().join(format!("access-rules-{}.json", std::process::id()));
+    std::fs::write(&path, &json).unwrap();
+    let path = path.to_str().unwrap();
+    let from_file = Config::from_lookup(dev_lookup(&[
+        ("ACCESS_RULES", ""),
+        ("ACCESS_RULES_FILE", path),
+    ]))
+    .unwrap();
+    assert_eq!(from_file.rules.len(), 80);
+
+    assert_refused(
+        &[("ACCESS_RULES_FILE", path)],
+        "ACCESS_RULES_FILE",
+        "only one",
+    );
+    assert_refused(
+        &[
+            ("ACCESS_RULES", ""),
+            ("ACCESS_RULES_FILE", "/nonexistent/rules.json"),
+        ],
+        "ACCESS_RULES_FILE",
+        "cannot be read",
+    );
+    std::fs::write(path, "[{\"routes\": []}]").unwrap();
+    assert_refused(
+        &[("ACCESS_RULES", ""), ("ACCESS_RULES_FILE", path)],
+        "ACCESS_RULES_FILE",
+        "entry 1",
+    );
+    std::fs::remove_file(path).unwrap();
+}

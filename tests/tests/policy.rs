@@ -56,11 +56,16 @@ fn policy_does_not_depend_on_the_requested_route() {
     }
 }
 
+/// The map form of `ACCESS_RULES`, where every entry names a role.
+fn map_form_authorizer() -> authorizer::Authorizer {
+    authorizer_with(&[("ACCESS_RULES", r#"{"admin":["*"],"member":["GET /tasks"]}"#)])
+}
+
 #[test]
 fn valid_token_without_a_role_gets_an_explicit_deny_on_the_whole_stage() {
     let token = mint(&sample_claims(None));
     let outcome = run(
-        &dev_authorizer(),
+        &map_form_authorizer(),
         &token_event(&format!("Bearer {token}"), "GET /tasks"),
     );
     assert_eq!(
@@ -92,7 +97,7 @@ fn role_that_is_not_a_string_means_no_role() {
             now + 60,
         ));
         let outcome = run(
-            &dev_authorizer(),
+            &map_form_authorizer(),
             &token_event(&format!("Bearer {token}"), "GET /tasks"),
         );
         assert_eq!(
@@ -107,7 +112,7 @@ fn role_that_is_not_a_string_means_no_role() {
 fn role_without_rules_is_denied() {
     // A role missing from the rules, and a role listed with no routes, are the same thing.
     let listed_empty = authorizer_with(&[("ACCESS_RULES", r#"{"admin":["*"],"member":[]}"#)]);
-    for (authorizer, role) in [(dev_authorizer(), "auditor"), (listed_empty, "member")] {
+    for (authorizer, role) in [(map_form_authorizer(), "auditor"), (listed_empty, "member")] {
         let token = mint(&sample_claims(Some(role)));
         let outcome = run(
             &authorizer,

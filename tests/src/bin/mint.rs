@@ -1,11 +1,5 @@
 //! Mints DEV-ONLY Clerk-shaped tokens and authorizer events, so users can make their own cases.
-//!
-//!   mint token   [--role R] [--metadata JSON] [--lifetime SECS] [--sub ID]
-//!   mint event   [--flavour F] [--route "GET /tasks"] [token options]
-//!                F: token | request-header | request-cookie | http-v2 | http-v2-cookie | http-v1 | websocket
-//!   mint samples [DIR]     write every sample event (default: events/authorizer, and DIR/../api)
-//!   mint env               print the demo environment as KEY='VALUE' lines (a dotenv file)
-//!   mint expected          print each sample event's expected answer and reason
+//! `mint --help` prints the usage below.
 //!
 //! Tokens are signed with events/keys/dev-only-private.pem: never trust that key anywhere real.
 
@@ -14,15 +8,63 @@ use std::process::ExitCode;
 use serde_json::{json, Value};
 use tests::*;
 
+const USAGE: &str = "\
+mint: DEV-ONLY Clerk session tokens and API Gateway authorizer events (never trust the key)
+
+usage:
+  mint token   [token options]               print a signed session token
+  mint event   [--flavour F] [--route R] [token options]
+                                              print an authorizer event carrying a new token
+  mint samples [DIR]                          write every sample event (default events/authorizer,
+                                              and DIR/../api)
+  mint env                                    print the demo settings as KEY='VALUE' lines
+  mint expected                               print each sample's expected answer and reason
+  mint help | --help | -h                     print this
+
+token options:
+  --sub ID              user id (default user_2custom000000000000000001)
+  --role R              metadata.role
+  --metadata JSON       the metadata claim (an object); --role is added to it
+  --v 1|2               session token version (default 2)
+  --org ID              an active organisation (with --org-role, --org-slug, --permissions)
+  --org-role R          organisation role, e.g. org:admin (default org:member)
+  --org-slug S          organisation slug (default acme)
+  --permissions LIST    comma-separated org:<feature>:<permission> keys; v2 packs them into
+                        o.per/o.fpm and fea as Clerk does, v1 lists them in org_permissions
+  --plans LIST          pla, e.g. u:pro,o:business (v2)
+  --features LIST       extra fea entries, e.g. u:exports (v2)
+  --fva FIRST,SECOND    minutes since each factor was verified, -1 = never (default 0,-1)
+  --lifetime SECS       seconds until exp; negative makes an expired token (default 3600)
+  --starts-in SECS      nbf this many seconds from now: a not-yet-valid token (default -5)
+
+event options:
+  --flavour F           token | request-header | request-cookie | http-v2 | http-v2-cookie |
+                        http-v1 | websocket (default token)
+  --route R             \"METHOD /path\" (default \"GET /tasks\")
+
+examples:
+  mint token --role member --lifetime 600
+  mint token --org org_1 --permissions org:tasks:view,org:tasks:edit --fva 2,2
+  mint event --flavour http-v2 --route \"DELETE /tasks/1\" --role admin > event.json
+  cargo lambda invoke authorizer --data-file event.json
+";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if matches!(
+        args.first().map(String::as_str),
+        Some("help" | "--help" | "-h")
+    ) {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match run(&args) {
         Ok(output) => {
             print!("{output}");
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("mint: {message}\n\nusage: mint token|event|samples|env [options] (see the source header)");
+            eprintln!("mint: {message}\n\n{USAGE}");
             ExitCode::from(2)
         }
     }
@@ -84,8 +126,17 @@ fn run(args: &[String]) -> Result<String, String> {
 struct Options {
     role: Option<String>,
     metadata: Value,
-    lifetime: u64,
+    lifetime: i64,
+    starts_in: i64,
     sub: String,
+    version: u8,
+    org: Option<String>,
+    org_role: String,
+    org_slug: String,
+    permissions: Vec<String>,
+    plans: Option<String>,
+    features: Option<String>,
+    fva: [i64; 2],
     flavour: String,
     route: String,
 }
@@ -96,9 +147,22 @@ impl Options {
             role: None,
             metadata: json!({}),
             lifetime: 3600,
+            starts_in: -5,
             sub: "user_2custom000000000000000001".into(),
+            version: 2,
+            org: None,
+            org_role: "org:member".into(),
+            org_slug: "acme".into(),
+            permissions: Vec::new(),
+            plans: None,
+            features: None,
+            fva: [0, -1],
             flavour: "token".into(),
             route: "GET /tasks".into(),
+        };
+        let seconds = |flag: &str, v: String| {
+            v.parse::<i64>()
+                .map_err(|_| format!("{flag} takes whole seconds, e.g. 600 or -60"))
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -109,14 +173,57 @@ impl Options {
                     options.metadata = serde_json::from_str(&value()?)
                         .map_err(|e| format!("--metadata is not JSON: {e}"))?
                 }
-                "--lifetime" => {
-                    options.lifetime = value()?.parse().map_err(|_| "--lifetime takes seconds")?
-                }
+                "--lifetime" => options.lifetime = seconds(flag, value()?)?,
+                "--starts-in" => options.starts_in = seconds(flag, value()?)?,
                 "--sub" => options.sub = value()?,
+                "--v" => {
+                    options.version = match value()?.as_str() {
+                        "1" => 1,
+                        "2" => 2,
+                        _ => return Err("--v takes 1 or 2".into()),
+                    }
+                }
+                "--org" => options.org = Some(value()?),
+                "--org-role" => options.org_role = value()?,
+                "--org-slug" => options.org_slug = value()?,
+                "--permissions" => {
+                    options.permissions = value()?
+                        .split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect();
+                    if let Some(bad) = options
+                        .permissions
+                        .iter()
+                        .find(|p| p.split(':').count() != 3 || !p.starts_with("org:"))
+                    {
+                        return Err(format!(
+                            "--permissions: {bad:?} is not org:<feature>:<permission>"
+                        ));
+                    }
+                }
+                "--plans" => options.plans = Some(value()?),
+                "--features" => options.features = Some(value()?),
+                "--fva" => {
+                    let v = value()?;
+                    let parts: Vec<i64> = v
+                        .split(',')
+                        .map(|p| p.trim().parse())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| "--fva takes FIRST,SECOND minutes, e.g. 2,-1".to_string())?;
+                    options.fva = parts
+                        .try_into()
+                        .map_err(|_| "--fva takes exactly two numbers, e.g. 2,-1".to_string())?;
+                }
                 "--flavour" => options.flavour = value()?,
                 "--route" => options.route = value()?,
                 other => return Err(format!("unknown option {other:?}")),
             }
+        }
+        if (!options.permissions.is_empty() || options.org_role != "org:member")
+            && options.org.is_none()
+        {
+            return Err("--permissions and --org-role need --org ID".into());
         }
         Ok(options)
     }
@@ -130,13 +237,31 @@ fn token(options: &Options) -> Result<String, String> {
             .ok_or("--metadata must be a JSON object")?
             .insert("role".into(), json!(role));
     }
-    let now = authorizer::now();
-    Ok(mint(&clerk_claims(
-        &options.sub,
-        metadata,
-        now,
-        now + options.lifetime,
-    )))
+    let now = authorizer::now() as i64;
+    let at = |offset: i64| {
+        u64::try_from(now + offset).map_err(|_| "the time is before 1970".to_string())
+    };
+    let mut claims = clerk_claims(&options.sub, metadata, now as u64, at(options.lifetime)?);
+    claims["nbf"] = json!(at(options.starts_in)?);
+    claims["fva"] = json!(options.fva);
+    if let Some(plans) = &options.plans {
+        claims["pla"] = json!(plans);
+    }
+    if let Some(features) = &options.features {
+        claims["fea"] = json!(features);
+    }
+    set_version(&mut claims, options.version);
+    if let Some(org) = &options.org {
+        let permissions: Vec<&str> = options.permissions.iter().map(String::as_str).collect();
+        set_org(
+            &mut claims,
+            org,
+            &options.org_slug,
+            &options.org_role,
+            &permissions,
+        );
+    }
+    Ok(mint(&claims))
 }
 
 fn event(flavour: &str, token: &str, route: &str) -> Result<Value, String> {
