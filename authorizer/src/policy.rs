@@ -114,38 +114,103 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| String::from(r#"{"isAuthorized":false}"#))
 }
 
+/// What a policy means for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluation {
+    /// An Allow statement matches and no Deny does.
+    Allow,
+    /// A Deny statement matches: it wins over any Allow (403 "… with an explicit deny").
+    ExplicitDeny,
+    /// Nothing matches (403 "User is not authorized to access this resource").
+    ImplicitDeny,
+}
+
 /// Evaluates a policy response the way API Gateway does for the request `arn`: an explicit
 /// Deny wins, then any Allow, else the implicit deny. Used by tests and fuzzing to prove what
 /// a cached policy means for every other route.
 pub fn evaluate(response: &Value, arn: &str) -> bool {
-    let Some(statements) = response
-        .pointer("/policyDocument/Statement")
-        .and_then(Value::as_array)
-    else {
-        return false;
+    response
+        .get("policyDocument")
+        .is_some_and(|document| evaluate_document(document, arn) == Evaluation::Allow)
+}
+
+/// IAM evaluation of a policy document for `execute-api:Invoke` on `arn`, as API Gateway
+/// applies it: `Statement` is one statement or a list; `Action`/`NotAction` and
+/// `Resource`/`NotResource` are a string or a list; `*` (across `/`) and `?` match. The local
+/// gateway uses this too, so the policy semantics live in one place.
+pub fn evaluate_document(document: &Value, arn: &str) -> Evaluation {
+    let statements: Vec<&Value> = match document.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(statement @ Value::Object(_)) => vec![statement],
+        _ => return Evaluation::ImplicitDeny,
+    };
+    // `Some(true)` when the patterns (string or list) match `target`; `None` when absent.
+    let any = |value: Option<&Value>, target: &str| -> Option<bool> {
+        Some(match value? {
+            Value::String(p) => wildcard_match(p, target),
+            Value::Array(list) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|p| wildcard_match(p, target)),
+            _ => false,
+        })
     };
     let matches = |statement: &Value| {
-        let action_ok = match statement.get("Action") {
-            Some(Value::String(a)) => wildcard_match(a, "execute-api:Invoke"),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|a| wildcard_match(a, "execute-api:Invoke")),
+        let action = match (statement.get("Action"), statement.get("NotAction")) {
+            (Some(a), None) => any(Some(a), "execute-api:Invoke") == Some(true),
+            (None, Some(n)) => any(Some(n), "execute-api:Invoke") == Some(false),
             _ => false,
         };
-        let resource_ok = match statement.get("Resource") {
-            Some(Value::String(r)) => wildcard_match(r, arn),
-            Some(Value::Array(r)) => r
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|r| wildcard_match(r, arn)),
+        let resource = match (statement.get("Resource"), statement.get("NotResource")) {
+            (Some(r), None) => any(Some(r), arn) == Some(true),
+            (None, Some(n)) => any(Some(n), arn) == Some(false),
             _ => false,
         };
-        action_ok && resource_ok
+        action && resource
     };
     let effect = |s: &Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
     if statements.iter().any(|s| effect(s, "Deny") && matches(s)) {
-        return false;
+        return Evaluation::ExplicitDeny;
     }
-    statements.iter().any(|s| effect(s, "Allow") && matches(s))
+    if statements.iter().any(|s| effect(s, "Allow") && matches(s)) {
+        return Evaluation::Allow;
+    }
+    Evaluation::ImplicitDeny
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:1:api/prod/GET/tasks/1";
+
+    fn eval(statements: Value) -> Evaluation {
+        evaluate_document(&json!({ "Statement": statements }), ARN)
+    }
+
+    #[test]
+    fn explicit_deny_wins_over_allow() {
+        let allow = json!({"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"});
+        let deny = json!({"Effect": "Deny", "Action": "*", "Resource": ["arn:*/GET/tasks/*"]});
+        assert_eq!(eval(json!([allow.clone(), deny])), Evaluation::ExplicitDeny);
+        assert_eq!(eval(allow), Evaluation::Allow, "a lone statement object");
+    }
+
+    #[test]
+    fn not_action_and_not_resource_invert_the_match() {
+        let not_resource =
+            json!({"Effect": "Allow", "Action": "execute-api:*", "NotResource": "*/DELETE/*"});
+        assert_eq!(eval(json!([not_resource])), Evaluation::Allow);
+        let excluded = json!({"Effect": "Allow", "Action": "execute-api:Invoke", "NotResource": ["*/GET/tasks/?"]});
+        assert_eq!(eval(json!([excluded])), Evaluation::ImplicitDeny);
+        let not_action = json!({"Effect": "Deny", "NotAction": "execute-api:ManageConnections", "Resource": "*"});
+        assert_eq!(eval(json!([not_action])), Evaluation::ExplicitDeny);
+        let both = json!({"Effect": "Allow", "Action": "*", "NotAction": "x", "Resource": "*"});
+        assert_eq!(
+            eval(json!([both])),
+            Evaluation::ImplicitDeny,
+            "Action and NotAction together match nothing"
+        );
+    }
 }

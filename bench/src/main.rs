@@ -1,5 +1,5 @@
 //! Process-level benchmark and soak test for the release `bootstrap`, through a Lambda Runtime
-//! API emulator on loopback (see `emulator.rs`).
+//! API on loopback (the `runtime-api` crate, which the local gateway uses too).
 //!
 //!   process-bench bench --bootstrap target/release/authorizer [--node bench/node-reference/index.js]
 //!   process-bench soak  --bootstrap target/release/authorizer [--invocations 100000]
@@ -9,12 +9,18 @@
 //! `soak` runs mixed valid, invalid and malformed events of every flavour and checks every
 //! answer, zero crashes, and that peak RSS does not grow after the first 1,000 calls.
 
-mod emulator;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emulator::{Emulator, Reply};
+use runtime_api::{Reply, RuntimeApi};
+
+/// How long one invocation may take before the run fails.
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn invoke(api: &RuntimeApi, event: &str) -> Reply {
+    api.invoke(event.to_string(), INVOKE_TIMEOUT)
+        .expect("the function answered within 30 s")
+}
 use serde_json::{json, Value};
 
 const COLD_SPAWNS: usize = 9;
@@ -63,7 +69,7 @@ impl Runtime<'_> {
     }
 
     /// Spawns the function as Lambda would: the Runtime API address and the usual variables.
-    fn spawn(&self, emulator: &Emulator) -> Child {
+    fn spawn(&self, emulator: &RuntimeApi) -> Child {
         let mut command = match self {
             Runtime::Rust(path) => Command::new(path),
             Runtime::Node(script) => {
@@ -121,7 +127,7 @@ fn admin_event(i: usize) -> String {
 }
 
 fn assert_allowed(runtime: Runtime, reply: &Reply) {
-    assert!(reply.ok, "{}: {}", runtime.name(), reply.body);
+    assert!(reply.ok(), "{}: {}", runtime.name(), reply.body);
     let body: Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(
         body["policyDocument"]["Statement"][0]["Effect"],
@@ -150,12 +156,12 @@ fn percentile(values: &mut [f64], p: f64) -> f64 {
 }
 
 fn cold_start(runtime: Runtime, event: &str) -> f64 {
-    let mut emulator = Emulator::start();
-    emulator.push(event.to_string());
+    let emulator = RuntimeApi::start().expect("bind loopback");
+    let pending = emulator.submit(event.to_string(), INVOKE_TIMEOUT);
     let started = Instant::now();
     let child = runtime.spawn(&emulator);
-    let reply = emulator
-        .reply(Duration::from_secs(30))
+    let reply = pending
+        .wait(INVOKE_TIMEOUT)
         .expect("first answer within 30 s");
     let elapsed = reply.received.duration_since(started).as_secs_f64() * 1000.0;
     assert_allowed(runtime, &reply);
@@ -164,12 +170,12 @@ fn cold_start(runtime: Runtime, event: &str) -> f64 {
 }
 
 fn warm(runtime: Runtime, events: &[String], figures: &mut Figures) {
-    let mut emulator = Emulator::start();
+    let emulator = RuntimeApi::start().expect("bind loopback");
     let child = runtime.spawn(&emulator);
-    assert_allowed(runtime, &emulator.invoke(events[0].clone())); // cold call, not measured
+    assert_allowed(runtime, &invoke(&emulator, &events[0])); // cold call, not measured
     let started = Instant::now();
     for event in &events[1..] {
-        let reply = emulator.invoke(event.clone());
+        let reply = invoke(&emulator, event);
         assert_allowed(runtime, &reply);
         let sent = reply.sent.expect("sent time recorded");
         figures
@@ -294,24 +300,24 @@ fn soak(bootstrap: &str, invocations: usize) -> i32 {
         .map(|e| reference.handle(e, authorizer::now()).response)
         .collect();
 
-    let mut emulator = Emulator::start();
+    let emulator = RuntimeApi::start().expect("bind loopback");
     let mut child = Runtime::Rust(bootstrap).spawn(&emulator);
     let mut rss_after_warmup = 0;
     let mut mismatches = 0;
     let started = Instant::now();
     for i in 0..invocations {
         let k = i % events.len();
-        let reply = emulator.invoke(events[k].clone());
+        let reply = invoke(&emulator, &events[k]);
         let ok = match &expected[k] {
-            Some(json) => reply.ok && &reply.body == json,
-            None => !reply.ok && reply.body.contains(r#""errorMessage":"Unauthorized""#),
+            Some(json) => reply.ok() && &reply.body == json,
+            None => !reply.ok() && reply.body.contains(r#""errorMessage":"Unauthorized""#),
         };
         if !ok {
             mismatches += 1;
             if mismatches <= 5 {
                 eprintln!(
                     "soak: call {i}: event {k} answered {:?} {}",
-                    reply.ok, reply.body
+                    reply.kind, reply.body
                 );
             }
         }

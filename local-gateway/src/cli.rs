@@ -1,0 +1,163 @@
+//! Command-line options and `--env-file`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+local-gateway: runs template.yaml's APIs on localhost with API Gateway's semantics
+
+usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
+                     [--parameter-overrides K=V ...] [--region R] [--account-id N]
+                     [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
+
+  --template F              the SAM template (default template.yaml)
+  --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
+                            first, then HTTP APIs, each by logical id; default 3001)
+  --env-file F              KEY=VALUE lines; each replaces the value of that variable in every
+                            function that declares it (mint env writes one)
+  --parameter-overrides K=V template parameters, as sam deploy takes them
+  --region, --account-id    for ARNs (default us-east-1, 123456789012)
+  --api-id LogicalId=id     the API id in ARNs (default: from the logical id)
+  --bin-dir DIR             where the function binaries are (default target/release)
+  --no-build                do not run cargo build --release for the functions first
+";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub template: PathBuf,
+    pub port: u16,
+    pub env_file: Option<PathBuf>,
+    pub parameter_overrides: BTreeMap<String, String>,
+    pub region: String,
+    pub account_id: String,
+    pub api_ids: BTreeMap<String, String>,
+    pub bin_dir: Option<PathBuf>,
+    pub build: bool,
+}
+
+impl Options {
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut o = Options {
+            template: "template.yaml".into(),
+            port: 3001,
+            env_file: None,
+            parameter_overrides: BTreeMap::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            api_ids: BTreeMap::new(),
+            bin_dir: None,
+            build: true,
+        };
+        let mut i = 0;
+        while i < args.len() {
+            let flag = args[i].as_str();
+            let value = |i: usize| {
+                args.get(i + 1)
+                    .cloned()
+                    .ok_or(format!("{flag} needs a value"))
+            };
+            let pair = |text: &str| {
+                text.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or(format!("{flag} takes KEY=VALUE, not {text:?}"))
+            };
+            match flag {
+                "--template" => o.template = value(i)?.into(),
+                "--port" => {
+                    o.port = value(i)?
+                        .parse()
+                        .map_err(|_| "--port takes a port number")?
+                }
+                "--env-file" => o.env_file = Some(value(i)?.into()),
+                "--region" => o.region = value(i)?,
+                "--account-id" => o.account_id = value(i)?,
+                "--bin-dir" => o.bin_dir = Some(value(i)?.into()),
+                "--no-build" => {
+                    o.build = false;
+                    i += 1;
+                    continue;
+                }
+                "--parameter-overrides" | "--api-id" => {
+                    let mut any = false;
+                    while let Some(next) = args.get(i + 1).filter(|a| !a.starts_with("--")) {
+                        let (k, v) = pair(next)?;
+                        match flag {
+                            "--api-id" => o.api_ids.insert(k, v),
+                            _ => o.parameter_overrides.insert(k, v),
+                        };
+                        any = true;
+                        i += 1;
+                    }
+                    if !any {
+                        return Err(format!("{flag} needs KEY=VALUE"));
+                    }
+                    i += 1;
+                    continue;
+                }
+                other => return Err(format!("unknown option {other:?}")),
+            }
+            i += 2;
+        }
+        Ok(o)
+    }
+}
+
+/// Reads a dotenv file: `KEY=VALUE`, optional `export `, quotes, `#` comments.
+pub fn read_env_file(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut vars = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {} is not KEY=VALUE", n + 1))?;
+        let value = value.trim();
+        let value = ['\'', '"']
+            .iter()
+            .find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q)))
+            .unwrap_or(value);
+        vars.insert(key.trim().to_string(), value.to_string());
+    }
+    Ok(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parameter_overrides_take_several_pairs() {
+        let o = Options::parse(&args(&[
+            "--parameter-overrides",
+            "A=1",
+            "B=x=y",
+            "--port",
+            "9000",
+            "--no-build",
+        ]))
+        .unwrap();
+        assert_eq!(o.parameter_overrides["A"], "1");
+        assert_eq!(o.parameter_overrides["B"], "x=y");
+        assert_eq!(o.port, 9000);
+        assert!(!o.build);
+        assert!(Options::parse(&args(&["--bogus"])).is_err());
+        assert!(Options::parse(&args(&["--parameter-overrides", "--port", "1"])).is_err());
+    }
+
+    #[test]
+    fn env_files_read_like_dotenv() {
+        let vars = read_env_file("# dev\nexport A='x y'\nB=\"q\"\nC=plain\n\n").unwrap();
+        assert_eq!(
+            (vars["A"].as_str(), vars["B"].as_str(), vars["C"].as_str()),
+            ("x y", "q", "plain")
+        );
+        assert!(read_env_file("nonsense").is_err());
+    }
+}

@@ -1,0 +1,252 @@
+//! The functions, run as Lambda runs them: one process per function, kept warm, each polling its
+//! own Runtime API (the `runtime-api` crate, shared with `bench/`). A process that crashes or
+//! overruns its `Timeout` is killed and started again; the invocation it had fails, which the
+//! caller sees as a 502 (or a 500 from an authorizer).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use runtime_api::{Reply, ReplyKind, RuntimeApi};
+
+use crate::template::Function;
+
+/// How a function answered one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The handler's response body.
+    Response(String),
+    /// The handler returned an error: its `errorMessage`.
+    Error(String),
+    /// The process crashed, could not start, or overran its timeout.
+    Failed(String),
+}
+
+struct Running {
+    function: Function,
+    api: RuntimeApi,
+    child: Mutex<Option<Child>>,
+}
+
+/// Every function of the app, running.
+pub struct Functions {
+    running: BTreeMap<String, Arc<Running>>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Functions {
+    /// Starts one process per function from the binaries in `bin_dir`.
+    pub fn start(
+        functions: &BTreeMap<String, Function>,
+        bin_dir: &Path,
+    ) -> Result<Functions, String> {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut running = BTreeMap::new();
+        for function in functions.values() {
+            let binary = bin_dir.join(&function.binary);
+            if !binary.is_file() {
+                return Err(format!(
+                    "function {}: {} does not exist; build it (cargo build --release --bin {}) or pass --bin-dir",
+                    function.name,
+                    binary.display(),
+                    function.binary
+                ));
+            }
+            let api = RuntimeApi::start().map_err(|e| format!("cannot listen on loopback: {e}"))?;
+            let r = Arc::new(Running {
+                function: function.clone(),
+                api,
+                child: Mutex::new(None),
+            });
+            r.spawn(&binary, &stopping)?;
+            let (supervised, stop) = (r.clone(), stopping.clone());
+            thread::spawn(move || supervise(supervised, binary, stop));
+            running.insert(function.name.clone(), r);
+        }
+        Ok(Functions { running, stopping })
+    }
+
+    /// Invokes `function` with `event` and waits for its answer (blocking: call it from a
+    /// blocking task).
+    pub fn invoke(&self, function: &str, event: String) -> Answer {
+        let Some(r) = self.running.get(function) else {
+            return Answer::Failed(format!("no function {function}"));
+        };
+        // The process's own deadline is the function's timeout; the supervisor kills it a
+        // little after that, and the wait here outlasts both.
+        let timeout = r.function.timeout;
+        match r
+            .api
+            .submit(event, timeout)
+            .wait(timeout + Duration::from_secs(5))
+        {
+            Some(Reply {
+                kind: ReplyKind::Response,
+                body,
+                ..
+            }) => Answer::Response(body),
+            Some(Reply {
+                kind: ReplyKind::Error,
+                body,
+                ..
+            }) => Answer::Error(error_message(&body)),
+            Some(Reply {
+                kind: ReplyKind::Failed,
+                body,
+                ..
+            }) => Answer::Failed(body),
+            None => Answer::Failed(format!("{function} did not answer")),
+        }
+    }
+
+    /// The process id of each function, for the start-up log.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        self.running
+            .iter()
+            .filter_map(|(name, r)| Some((name.clone(), r.child.lock().unwrap().as_ref()?.id())))
+            .collect()
+    }
+
+    /// Stops every process and waits for it: nothing is left behind.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for r in self.running.values() {
+            r.api.process_exited("the gateway is stopping");
+            if let Some(mut child) = r.child.lock().unwrap().take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+impl Drop for Functions {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Running {
+    /// Starts the process, unless the gateway is stopping. The check and the start happen
+    /// under the child's lock, so `stop` never misses a process started behind its back.
+    fn spawn(&self, binary: &PathBuf, stopping: &AtomicBool) -> Result<(), String> {
+        let mut slot = self.child.lock().unwrap();
+        if stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let f = &self.function;
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &self.api.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", &f.name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            // Lambda runs one invocation at a time per environment; so do we.
+            .env("AWS_LAMBDA_MAX_CONCURRENCY", "1")
+            .envs(&f.environment)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|e| {
+            format!(
+                "function {}: cannot start {}: {e}",
+                f.name,
+                binary.display()
+            )
+        })?;
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let name = f.name.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    eprintln!("[{name}] {line}");
+                }
+            });
+        }
+        *slot = Some(child);
+        Ok(())
+    }
+}
+
+/// Watches one process: restarts it when it exits, kills it when an invocation overruns the
+/// function's timeout, and fails the invocations it took with it.
+fn supervise(r: Arc<Running>, binary: PathBuf, stopping: Arc<AtomicBool>) {
+    let mut backoff = Duration::from_millis(100);
+    let mut started = Instant::now();
+    while !stopping.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(20));
+        let mut guard = r.child.lock().unwrap();
+        let Some(child) = guard.as_mut() else {
+            continue;
+        };
+        let why = match child.try_wait() {
+            Ok(Some(status)) => format!("the process exited ({status})"),
+            Ok(None) => match r.api.overdue() {
+                Some(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    format!(
+                        "Task timed out after {} seconds",
+                        r.function.timeout.as_secs()
+                    )
+                }
+                None => continue,
+            },
+            Err(e) => format!("the process is lost ({e})"),
+        };
+        *guard = None;
+        drop(guard);
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        eprintln!(
+            "local-gateway: {}: {why}; starting it again",
+            r.function.name
+        );
+        r.api.process_exited(&why);
+        // A process that dies at once (a bad configuration) is not restarted in a hot loop.
+        backoff = if started.elapsed() < Duration::from_secs(2) {
+            (backoff * 2).min(Duration::from_secs(5))
+        } else {
+            Duration::from_millis(100)
+        };
+        thread::sleep(backoff);
+        started = Instant::now();
+        if let Err(e) = r.spawn(&binary, &stopping) {
+            eprintln!("local-gateway: {e}");
+        }
+    }
+}
+
+/// The `errorMessage` of a Runtime API error body (`{"errorType", "errorMessage"}`).
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.to_string())
+}

@@ -1,0 +1,406 @@
+//! One request through one API, with API Gateway's semantics: stage, route, identity sources,
+//! the authorizer (cached per identity values, its policy evaluated again for every route),
+//! the integration, and the answers API Gateway itself gives on the way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use authorizer::policy::{evaluate_document, Evaluation};
+use serde_json::{json, Map, Value};
+
+use crate::events::{self, Granted, Matched, Request, Response};
+use crate::functions::{Answer, Functions};
+use crate::routing;
+use crate::template::{Api, ApiKind, App, Authorizer, Payload, Source};
+
+/// What the authorizer said, in a form that can be cached and evaluated for any route.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// An IAM policy (REST, HTTP API 1.0, HTTP API 2.0 without simple responses).
+    Policy {
+        principal_id: String,
+        document: Value,
+        context: Map<String, Value>,
+    },
+    /// An HTTP API simple response.
+    Simple {
+        authorized: bool,
+        context: Map<String, Value>,
+    },
+}
+
+/// How the authorizer step went, for the log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthStep {
+    /// The route has no authorizer.
+    Open,
+    /// An identity source was missing or empty: 401 without invoking the authorizer.
+    NoIdentity,
+    /// The authorizer's answer (fresh or cached) allowed the request.
+    Allow { cached: bool },
+    /// The answer (fresh or cached) denied it.
+    Deny { cached: bool },
+    /// The authorizer failed with `Unauthorized`.
+    Unauthorized,
+    /// The authorizer failed otherwise, timed out, or answered something unusable.
+    Error(String),
+}
+
+impl AuthStep {
+    pub fn describe(&self) -> String {
+        let cache = |cached: bool| if cached { "cache hit" } else { "cache miss" };
+        match self {
+            AuthStep::Open => "none".into(),
+            AuthStep::NoIdentity => "no identity source (authorizer not invoked)".into(),
+            AuthStep::Allow { cached } => format!("allow ({})", cache(*cached)),
+            AuthStep::Deny { cached } => format!("deny ({})", cache(*cached)),
+            AuthStep::Unauthorized => "unauthorized".into(),
+            AuthStep::Error(why) => format!("error: {why}"),
+        }
+    }
+}
+
+/// The result of one request, with what the log line reports.
+pub struct Outcome {
+    pub response: Response,
+    /// `GET /tasks/{id}`, when a route matched.
+    pub route: Option<String>,
+    pub auth: AuthStep,
+}
+
+struct Cached {
+    verdict: Verdict,
+    expires: Instant,
+}
+
+/// The whole local API Gateway: the app, its running functions, and the authorizer caches.
+pub struct Gateway {
+    pub app: App,
+    functions: Arc<Functions>,
+    /// (API, authorizer, identity values) → the authorizer's answer.
+    cache: Mutex<HashMap<(String, String, String), Cached>>,
+}
+
+impl Gateway {
+    pub fn new(app: App, functions: Functions) -> Gateway {
+        Gateway {
+            app,
+            functions: Arc::new(functions),
+            cache: Mutex::default(),
+        }
+    }
+
+    pub fn functions(&self) -> &Functions {
+        &self.functions
+    }
+
+    /// Serves `request` on API number `index` of the app.
+    pub async fn handle(&self, index: usize, mut request: Request) -> Outcome {
+        let api = &self.app.apis[index];
+        let outcome = |response, route: Option<String>, auth| Outcome {
+            response,
+            route,
+            auth,
+        };
+        // The stage is the first path segment, except on an HTTP API's $default stage.
+        if !(api.kind == ApiKind::Http && api.stage == "$default") {
+            let prefix = format!("/{}", api.stage);
+            match request.path.strip_prefix(&prefix) {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    request.path = if rest.is_empty() {
+                        "/".into()
+                    } else {
+                        rest.to_string()
+                    };
+                }
+                _ => return outcome(forbidden(api), None, AuthStep::Open),
+            }
+        }
+        let Some((route, matched)) = routing::find(api, &request.method, &request.path) else {
+            let response = match api.kind {
+                // REST answers an unknown resource or method with this famous 403.
+                ApiKind::Rest => {
+                    Response::gateway(403, json!({"message": "Missing Authentication Token"}))
+                }
+                ApiKind::Http => Response::gateway(404, json!({"message": "Not Found"})),
+            };
+            return outcome(response, None, AuthStep::Open);
+        };
+        let route_key = Some(matched.route_key.clone());
+
+        let mut granted = None;
+        let mut auth = AuthStep::Open;
+        if let Some(name) = &route.authorizer {
+            let authorizer = &api.authorizers[name];
+            let (step, verdict) = self.authorize(api, authorizer, &request, &matched).await;
+            auth = step;
+            let arn = events::method_arn(api, &request);
+            let refused = match (&auth, &verdict) {
+                (AuthStep::NoIdentity | AuthStep::Unauthorized, _) => {
+                    Some(Response::gateway(401, json!({"message": "Unauthorized"})))
+                }
+                (AuthStep::Error(_), _) | (_, None) => Some(server_error(api)),
+                (
+                    _,
+                    Some(Verdict::Simple {
+                        authorized,
+                        context,
+                    }),
+                ) => {
+                    if *authorized {
+                        granted = Some(Granted {
+                            principal_id: None,
+                            context: context.clone(),
+                        });
+                        None
+                    } else {
+                        Some(Response::gateway(403, json!({"message": "Forbidden"})))
+                    }
+                }
+                (
+                    _,
+                    Some(Verdict::Policy {
+                        principal_id,
+                        document,
+                        context,
+                    }),
+                ) => match evaluate_document(document, &arn) {
+                    Evaluation::Allow => {
+                        granted = Some(Granted {
+                            principal_id: Some(principal_id.clone()),
+                            context: context.clone(),
+                        });
+                        None
+                    }
+                    denied => Some(match (api.kind, denied) {
+                        (ApiKind::Http, _) => {
+                            Response::gateway(403, json!({"message": "Forbidden"}))
+                        }
+                        (ApiKind::Rest, Evaluation::ExplicitDeny) => Response::gateway(
+                            403,
+                            json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
+                        ),
+                        (ApiKind::Rest, _) => Response::gateway(
+                            403,
+                            json!({"Message": "User is not authorized to access this resource"}),
+                        ),
+                    }),
+                },
+            };
+            // A cached answer is judged again for this route: it may allow one and deny another.
+            if let (Some(response), AuthStep::Allow { cached }) = (&refused, &auth) {
+                if response.status == 403 {
+                    auth = AuthStep::Deny { cached: *cached };
+                }
+            }
+            if let Some(response) = refused {
+                return outcome(response, route_key, auth);
+            }
+        }
+
+        let event = events::integration_event(api, &request, &matched, granted.as_ref());
+        let response = match self.invoke(&route.function, event).await {
+            Answer::Response(body) => {
+                events::integration_response(api.kind, &body).unwrap_or_else(|| bad_gateway(api))
+            }
+            Answer::Error(_) | Answer::Failed(_) => bad_gateway(api),
+        };
+        outcome(response, route_key, auth)
+    }
+
+    /// Runs the authorizer step: identity sources, cache, invocation, answer.
+    async fn authorize(
+        &self,
+        api: &Api,
+        authorizer: &Authorizer,
+        request: &Request,
+        matched: &Matched,
+    ) -> (AuthStep, Option<Verdict>) {
+        let mut identity = Vec::new();
+        for source in &authorizer.identity {
+            match identity_value(source, request, matched, api) {
+                Some(value) if !value.trim().is_empty() => identity.push(value),
+                _ => return (AuthStep::NoIdentity, None),
+            }
+        }
+        let key = (
+            api.name.clone(),
+            authorizer.name.clone(),
+            identity.join("\u{1f}"),
+        );
+        if authorizer.ttl > 0 {
+            let cache = self.cache.lock().unwrap();
+            if let Some(entry) = cache.get(&key).filter(|e| e.expires > Instant::now()) {
+                return (step_for(&entry.verdict, true), Some(entry.verdict.clone()));
+            }
+        }
+        let event = match authorizer.payload {
+            Payload::Token => events::token_event(api, request, &identity[0]),
+            Payload::Request => events::request_event(api, request, matched, None),
+            Payload::HttpV1 => events::request_event(api, request, matched, Some(&identity)),
+            Payload::HttpV2 { .. } => events::v2_authorizer_event(api, request, matched, &identity),
+        };
+        let answer = self.invoke(&authorizer.function, event).await;
+        let verdict = match answer {
+            // Only REST turns the error `Unauthorized` into 401; for HTTP APIs any error is a 500.
+            Answer::Error(message) if message == "Unauthorized" && api.kind == ApiKind::Rest => {
+                return (AuthStep::Unauthorized, None)
+            }
+            Answer::Error(message) => {
+                return (
+                    AuthStep::Error(format!("the authorizer failed: {message}")),
+                    None,
+                )
+            }
+            Answer::Failed(why) => return (AuthStep::Error(why), None),
+            Answer::Response(body) => match read_verdict(&body, authorizer.payload) {
+                Ok(verdict) => verdict,
+                Err(why) => {
+                    return (
+                        AuthStep::Error(format!("malformed authorizer answer: {why}")),
+                        None,
+                    )
+                }
+            },
+        };
+        // Only usable answers are cached; failures are never.
+        if authorizer.ttl > 0 {
+            self.cache.lock().unwrap().insert(
+                key,
+                Cached {
+                    verdict: verdict.clone(),
+                    expires: Instant::now() + Duration::from_secs(authorizer.ttl),
+                },
+            );
+        }
+        (step_for(&verdict, false), Some(verdict))
+    }
+
+    async fn invoke(&self, function: &str, event: Value) -> Answer {
+        let functions = self.functions.clone();
+        let function = function.to_string();
+        tokio::task::spawn_blocking(move || functions.invoke(&function, event.to_string()))
+            .await
+            .unwrap_or_else(|e| Answer::Failed(format!("the invocation task failed: {e}")))
+    }
+}
+
+/// Allow unless the answer can only deny; the route-specific evaluation refines it.
+fn step_for(verdict: &Verdict, cached: bool) -> AuthStep {
+    match verdict {
+        Verdict::Simple {
+            authorized: false, ..
+        } => AuthStep::Deny { cached },
+        _ => AuthStep::Allow { cached },
+    }
+}
+
+/// The value of one identity source for this request.
+fn identity_value(
+    source: &Source,
+    request: &Request,
+    matched: &Matched,
+    api: &Api,
+) -> Option<String> {
+    match source {
+        Source::Header(name) => {
+            let values = request.header_values(name);
+            (!values.is_empty()).then(|| values.join(","))
+        }
+        Source::Query(name) => {
+            let values: Vec<String> = request
+                .query()
+                .into_iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v)
+                .collect();
+            (!values.is_empty()).then(|| values.join(","))
+        }
+        Source::StageVariable(_) => None,
+        Source::Context(name) => match name.as_str() {
+            "routeKey" => Some(matched.route_key.clone()),
+            "httpMethod" => Some(request.method.clone()),
+            "path" => Some(request.raw_path.clone()),
+            "stage" => Some(api.stage.clone()),
+            "apiId" => Some(api.id.clone()),
+            "accountId" => Some(api.account_id.clone()),
+            "requestId" => Some(request.request_id.clone()),
+            "identity.sourceIp" => Some(request.source_ip.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// Reads and checks an authorizer's answer as API Gateway does: a policy needs a non-empty
+/// `principalId` and a `policyDocument`; a simple response a boolean `isAuthorized`; context
+/// values must be strings, numbers or booleans.
+fn read_verdict(body: &str, payload: Payload) -> Result<Verdict, String> {
+    let value: Value = serde_json::from_str(body).map_err(|_| "not JSON".to_string())?;
+    let object = value.as_object().ok_or("not a JSON object")?;
+    let context = match object.get("context") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(context)) => {
+            if let Some((key, _)) = context
+                .iter()
+                .find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean()))
+            {
+                return Err(format!(
+                    "context value {key:?} is not a string, number or boolean"
+                ));
+            }
+            context.clone()
+        }
+        Some(_) => return Err("context is not an object".into()),
+    };
+    if payload == (Payload::HttpV2 { simple: true }) {
+        let authorized = object
+            .get("isAuthorized")
+            .and_then(Value::as_bool)
+            .ok_or("no boolean isAuthorized")?;
+        return Ok(Verdict::Simple {
+            authorized,
+            context,
+        });
+    }
+    let principal_id = object
+        .get("principalId")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+        .ok_or("no principalId")?
+        .to_string();
+    let document = object
+        .get("policyDocument")
+        .filter(|d| d.is_object())
+        .ok_or("no policyDocument")?;
+    if document
+        .get("Statement")
+        .is_none_or(|s| !(s.is_array() || s.is_object()))
+    {
+        return Err("the policyDocument has no Statement".into());
+    }
+    Ok(Verdict::Policy {
+        principal_id,
+        document: document.clone(),
+        context,
+    })
+}
+
+fn forbidden(_api: &Api) -> Response {
+    Response::gateway(403, json!({"message": "Forbidden"}))
+}
+
+fn server_error(api: &Api) -> Response {
+    match api.kind {
+        ApiKind::Rest => Response::gateway(500, json!({"message": null})),
+        ApiKind::Http => Response::gateway(500, json!({"message": "Internal Server Error"})),
+    }
+}
+
+/// An integration that failed, timed out or answered something unusable.
+fn bad_gateway(api: &Api) -> Response {
+    match api.kind {
+        ApiKind::Rest => Response::gateway(502, json!({"message": "Internal server error"})),
+        ApiKind::Http => Response::gateway(500, json!({"message": "Internal Server Error"})),
+    }
+}

@@ -1,0 +1,158 @@
+//! `local-gateway`: the SAM template's APIs on localhost, behind the real authorizer, with API
+//! Gateway's semantics and no Docker. See ARCHITECTURE.md.
+//!
+//! `template` reads the app (through `yaml`); `functions` runs each function under its own
+//! Lambda Runtime API; `gateway` is API Gateway's request path (with `routing` and `events`,
+//! policies evaluated by `authorizer::policy`); `server` is the HTTP side.
+
+pub mod cli;
+pub mod events;
+pub mod functions;
+pub mod gateway;
+pub mod routing;
+pub mod server;
+pub mod template;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use cli::Options;
+use functions::Functions;
+use gateway::Gateway;
+use template::{ApiKind, App, Settings};
+
+/// Reads the template and the options into the app to serve.
+pub fn load(options: &Options) -> Result<App, String> {
+    let text = std::fs::read_to_string(&options.template)
+        .map_err(|e| format!("cannot read {}: {e}", options.template.display()))?;
+    let env_file = match &options.env_file {
+        None => Default::default(),
+        Some(path) => cli::read_env_file(
+            &std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read --env-file {}: {e}", path.display()))?,
+        )
+        .map_err(|e| format!("--env-file {}: {e}", path.display()))?,
+    };
+    let settings = Settings {
+        parameter_overrides: options.parameter_overrides.clone(),
+        env_file,
+        region: options.region.clone(),
+        account_id: options.account_id.clone(),
+        api_ids: options.api_ids.clone(),
+    };
+    let mut app = App::from_template(&text, &settings)?;
+    // REST APIs first, then HTTP APIs, each by logical id: the port order.
+    app.apis
+        .sort_by_key(|a| (a.kind == ApiKind::Http, a.name.clone()));
+    Ok(app)
+}
+
+/// Builds the functions' binaries with cargo, in release mode, as `sam build` would.
+fn build(app: &App, template_dir: &Path) -> Result<(), String> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(template_dir)
+        .args(["build", "--release"]);
+    for function in app.functions.values() {
+        command.args(["--bin", &function.binary]);
+    }
+    eprintln!("local-gateway: building the functions (cargo build --release)");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release failed".into());
+    }
+    Ok(())
+}
+
+/// Runs the gateway until Ctrl-C or SIGTERM; then stops every function process.
+pub async fn run(options: Options) -> Result<(), String> {
+    let app = load(&options)?;
+    let template_dir = options
+        .template
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    if options.build {
+        build(&app, &template_dir)?;
+    }
+    let bin_dir = options.bin_dir.clone().unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| template_dir.join("target"))
+            .join("release")
+    });
+    let functions = Functions::start(&app.functions, &bin_dir)?;
+    let gateway = Arc::new(Gateway::new(app, functions));
+    let listeners = server::bind(&gateway, options.port).await?;
+    for (name, pid) in gateway.functions().pids() {
+        println!("local-gateway: function {name} is process {pid}");
+    }
+    for (api, listener) in gateway.app.apis.iter().zip(&listeners) {
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let (kind, base) = match api.kind {
+            ApiKind::Rest => ("REST API", format!("http://{address}/{}", api.stage)),
+            ApiKind::Http if api.stage == "$default" => ("HTTP API", format!("http://{address}")),
+            ApiKind::Http => ("HTTP API", format!("http://{address}/{}", api.stage)),
+        };
+        println!(
+            "local-gateway: {} ({kind}, stage {}) at {base}",
+            api.name, api.stage
+        );
+        for route in &api.routes {
+            let auth = match &route.authorizer {
+                None => "no authorizer".to_string(),
+                Some(name) => {
+                    let a = &api.authorizers[name];
+                    format!(
+                        "{name}, {:?}, cache {}",
+                        a.payload,
+                        if a.ttl == 0 {
+                            "off".to_string()
+                        } else {
+                            format!("{} s", a.ttl)
+                        }
+                    )
+                }
+            };
+            println!(
+                "  {:<7}{:<16} → {} ({auth})",
+                route.method, route.path, route.function
+            );
+        }
+    }
+    let mut tasks = Vec::new();
+    for (index, listener) in listeners.into_iter().enumerate() {
+        tasks.push(tokio::spawn(server::serve(
+            gateway.clone(),
+            index,
+            listener,
+        )));
+    }
+    println!("local-gateway: ready (Ctrl-C stops it)");
+    wait_for_shutdown().await;
+    for task in tasks {
+        task.abort();
+    }
+    gateway.functions().stop();
+    println!("local-gateway: stopped");
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match terminate.as_mut() {
+                Some(s) => { s.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}

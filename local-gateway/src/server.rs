@@ -1,0 +1,133 @@
+//! The HTTP side: one hyper listener per API on loopback, each request handed to the
+//! `Gateway`, and one log line per request.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::events::{percent_decode, Request, Response};
+use crate::gateway::Gateway;
+
+/// API Gateway's payload limit.
+const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Binds every API's listener (API `i` on `port + i`); returns their addresses.
+pub async fn bind(gateway: &Gateway, port: u16) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for (i, api) in gateway.app.apis.iter().enumerate() {
+        let port = if port == 0 { 0 } else { port + i as u16 };
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+            format!(
+                "{}: cannot listen on 127.0.0.1:{port}: {e}; pick another --port",
+                api.name
+            )
+        })?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+
+/// Serves API `index` on `listener` until the task is dropped.
+pub async fn serve(gateway: Arc<Gateway>, index: usize, listener: TcpListener) {
+    let counter = Arc::new(AtomicU64::new(0));
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        let (gateway, counter) = (gateway.clone(), counter.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let (gateway, counter) = (gateway.clone(), counter.clone());
+                async move {
+                    Ok::<_, Infallible>(handle(&gateway, index, request, peer, &counter).await)
+                }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    gateway: &Gateway,
+    index: usize,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    counter: &AtomicU64,
+) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let api = &gateway.app.apis[index];
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_string();
+    let raw_path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let (response, route, auth) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Err(_) => (
+            Response::gateway(413, serde_json::json!({"message": "Request Too Long"})),
+            None,
+            String::from("-"),
+        ),
+        Ok(collected) => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            let request = Request {
+                method: method.clone(),
+                path: percent_decode(&raw_path),
+                raw_path: raw_path.clone(),
+                raw_query,
+                headers,
+                body: collected.to_bytes().to_vec(),
+                source_ip: peer.ip().to_string(),
+                request_id: format!(
+                    "local-{:016x}-{:06}",
+                    now.as_nanos() as u64,
+                    counter.fetch_add(1, Ordering::Relaxed)
+                ),
+                time_epoch_ms: now.as_millis(),
+            };
+            let outcome = gateway.handle(index, request).await;
+            (outcome.response, outcome.route, outcome.auth.describe())
+        }
+    };
+    eprintln!(
+        "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms",
+        api.name,
+        route.as_deref().unwrap_or("-"),
+        response.status,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let mut builder = hyper::Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+        .body(Full::new(Bytes::from(response.body)))
+        .unwrap_or_else(|_| {
+            let mut r = hyper::Response::new(Full::new(Bytes::from_static(
+                b"{\"message\":\"Internal server error\"}",
+            )));
+            *r.status_mut() = hyper::StatusCode::BAD_GATEWAY;
+            r
+        })
+}
