@@ -516,6 +516,116 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Route;
+    use aws_lambda_events::apigw::{
+        ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+        ApiGatewayProxyRequest, ApiGatewayV2CustomAuthorizerV1Request,
+        ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
+    };
+
+    fn api(kind: ApiKind) -> Api {
+        Api {
+            name: "Api".into(),
+            kind,
+            id: "abc1234567".into(),
+            stage: "prod".into(),
+            region: "eu-west-1".into(),
+            account_id: "111122223333".into(),
+            routes: vec![Route {
+                method: "GET".into(),
+                path: "/tasks/{id}".into(),
+                function: "F".into(),
+                authorizer: None,
+            }],
+            authorizers: Default::default(),
+            default_authorizer: None,
+        }
+    }
+
+    fn request() -> (Request, Matched) {
+        let request = Request {
+            method: "GET".into(),
+            path: "/tasks/42".into(),
+            raw_path: "/prod/tasks/42".into(),
+            raw_query: "a=1&a=2".into(),
+            headers: vec![
+                ("Authorization".into(), "Bearer t".into()),
+                ("Cookie".into(), "a=b; __session=t".into()),
+                ("User-Agent".into(), "curl".into()),
+            ],
+            body: b"{}".to_vec(),
+            source_ip: "127.0.0.1".into(),
+            request_id: "r1".into(),
+            time_epoch_ms: 1_764_000_000_000,
+        };
+        let matched = Matched {
+            resource: "/tasks/{id}".into(),
+            route_key: "GET /tasks/{id}".into(),
+            path_parameters: [("id".to_string(), "42".to_string())].into(),
+        };
+        (request, matched)
+    }
+
+    #[test]
+    fn every_event_is_the_shape_aws_lambda_events_reads() {
+        let (rest, http) = (api(ApiKind::Rest), api(ApiKind::Http));
+        let (r, m) = request();
+        let identity = vec!["Bearer t".to_string()];
+        let token: ApiGatewayCustomAuthorizerRequest =
+            serde_json::from_value(token_event(&rest, &r, "Bearer t")).unwrap();
+        assert_eq!(
+            token.method_arn.as_deref(),
+            Some("arn:aws:execute-api:eu-west-1:111122223333:abc1234567/prod/GET/tasks/42")
+        );
+        let request_type: ApiGatewayCustomAuthorizerRequestTypeRequest =
+            serde_json::from_value(request_event(&rest, &r, &m, None)).unwrap();
+        assert_eq!(request_type.path_parameters["id"], "42");
+        let v1: ApiGatewayV2CustomAuthorizerV1Request =
+            serde_json::from_value(request_event(&http, &r, &m, Some(&identity))).unwrap();
+        assert_eq!(v1.identity_source.as_deref(), Some("Bearer t"));
+        let v2: ApiGatewayV2CustomAuthorizerV2Request =
+            serde_json::from_value(v2_authorizer_event(&http, &r, &m, &identity)).unwrap();
+        assert_eq!(v2.identity_source, Some(identity.clone()));
+        assert_eq!(v2.cookies, vec!["a=b", "__session=t"]);
+        let proxy: ApiGatewayProxyRequest =
+            serde_json::from_value(integration_event(&rest, &r, &m, None)).unwrap();
+        assert_eq!(proxy.body.as_deref(), Some("{}"));
+        let v2_integration: ApiGatewayV2httpRequest =
+            serde_json::from_value(integration_event(&http, &r, &m, None)).unwrap();
+        assert_eq!(
+            v2_integration.query_string_parameters.all("a"),
+            Some(vec!["1", "2"])
+        );
+        assert_eq!(v2_integration.request_context.time_epoch, 1_764_000_000_000);
+        assert_eq!(r.time(), "24/Nov/2025:16:00:00 +0000");
+    }
+
+    #[test]
+    fn proxy_answers_are_read_and_bad_ones_refused() {
+        let ok = integration_response(ApiKind::Rest, r#"{"statusCode":201,"headers":{"x":"1"},"multiValueHeaders":{"y":["a","b"]},"body":"hi"}"#).unwrap();
+        assert_eq!(ok.status, 201);
+        assert_eq!(ok.headers.len(), 3);
+        assert_eq!(ok.body, b"hi");
+        let b64 = integration_response(
+            ApiKind::Rest,
+            r#"{"statusCode":200,"body":"aGk=","isBase64Encoded":true}"#,
+        )
+        .unwrap();
+        assert_eq!(b64.body, b"hi");
+        assert!(
+            integration_response(ApiKind::Rest, r#"{"hello":1}"#).is_none(),
+            "REST needs statusCode"
+        );
+        assert_eq!(
+            integration_response(ApiKind::Http, r#"{"hello":1}"#)
+                .unwrap()
+                .status,
+            200,
+            "HTTP API 2.0 sends other JSON as a 200"
+        );
+        assert!(integration_response(ApiKind::Rest, r#"{"statusCode":"200"}"#).is_none());
+        assert!(integration_response(ApiKind::Rest, "not json").is_none());
+    }
 
     #[test]
     fn percent_decoding_leaves_bad_sequences_alone() {

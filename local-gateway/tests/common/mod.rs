@@ -1,0 +1,299 @@
+//! Starts the real `local-gateway` binary over real function binaries and talks HTTP to it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Where cargo put this test's binaries: the function binaries are built there too.
+pub fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_local-gateway"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Builds the function binaries (debug, into `bin_dir`) once per test run.
+fn build_functions() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .current_dir(workspace())
+            .args([
+                "build",
+                "--bins",
+                "-p",
+                "authorizer",
+                "-p",
+                "api-handlers",
+                "-p",
+                "tests",
+            ])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the function binaries failed");
+    });
+}
+
+/// A running gateway; stopped (SIGTERM) and reaped on drop.
+pub struct Gateway {
+    child: Child,
+    /// API logical id → base URL (with the stage for REST).
+    pub urls: BTreeMap<String, String>,
+    /// Function logical id → process id.
+    pub pids: BTreeMap<String, u32>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// A gateway that did not start: its exit status and what it said.
+pub struct Refused {
+    pub success: bool,
+    pub output: String,
+}
+
+impl Gateway {
+    /// Starts the gateway on `template` (relative to the workspace) with extra arguments.
+    pub fn start(template: &str, args: &[&str]) -> Gateway {
+        match Gateway::try_start(template, args) {
+            Ok(gateway) => gateway,
+            Err(refused) => panic!("the gateway did not start:\n{}", refused.output),
+        }
+    }
+
+    pub fn try_start(template: &str, args: &[&str]) -> Result<Gateway, Refused> {
+        build_functions();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_local-gateway"))
+            .current_dir(workspace())
+            .args([
+                "--template",
+                template,
+                "--port",
+                "0",
+                "--no-build",
+                "--bin-dir",
+            ])
+            .arg(bin_dir())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the gateway binary runs");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (log, tx) = (log.clone(), tx.clone());
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line.clone());
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        drop(tx);
+        let (mut urls, mut pids) = (BTreeMap::new(), BTreeMap::new());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().unwrap();
+                    thread::sleep(Duration::from_millis(100));
+                    return Err(Refused {
+                        success: status.success(),
+                        output: log.lock().unwrap().join("\n"),
+                    });
+                }
+            };
+            if line.contains("local-gateway: ready") {
+                break;
+            }
+            if let Some(rest) = line.strip_prefix("local-gateway: function ") {
+                if let Some((name, pid)) = rest.split_once(" is process ") {
+                    pids.insert(name.to_string(), pid.parse().unwrap());
+                }
+            }
+            if let (Some(name), Some(url)) = (
+                line.strip_prefix("local-gateway: ")
+                    .and_then(|l| l.split(' ').next()),
+                line.split(" at ").nth(1),
+            ) {
+                urls.insert(name.to_string(), url.trim().to_string());
+            }
+        }
+        // Keep draining the output into the log.
+        thread::spawn(move || for _ in rx {});
+        Ok(Gateway {
+            child,
+            urls,
+            pids,
+            log,
+        })
+    }
+
+    pub fn url(&self, api: &str, path: &str) -> String {
+        format!("{}{path}", self.urls[api])
+    }
+
+    /// The gateway's own request lines so far.
+    pub fn request_lines(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(" route="))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits for the request log line of the `n`th request (1-based) and returns it.
+    pub fn request_line(&self, n: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.request_lines().get(n - 1) {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no request line {n}: {:?}",
+                self.request_lines()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn output(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Sends `signal` (e.g. "INT") and waits for the exit; true when it exited cleanly.
+    pub fn stop_with(mut self, signal: &str) -> bool {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(Instant::now() < deadline, "the gateway did not stop");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// True while a process with this id exists (and is not a zombie).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.split(") ").nth(1).unwrap_or("").starts_with('Z'))
+        .unwrap_or(false)
+}
+
+/// A response: status and body (JSON when it parses).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// Sends `method url` with `headers` (and a body for writes).
+pub fn call(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
+    let request = ureq::http::Request::builder().method(method).uri(url);
+    let request = headers.iter().fold(request, |r, (k, v)| r.header(*k, *v));
+    let body = if matches!(method, "POST" | "PATCH" | "PUT") {
+        r#"{"title":"From the test","done":true}"#
+    } else {
+        ""
+    };
+    let mut response = agent()
+        .run(request.body(body.to_string()).unwrap())
+        .expect("the gateway answers");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Answer {
+        status,
+        body,
+        headers,
+    }
+}
+
+pub fn get(url: &str, token: Option<&str>) -> Answer {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| vec![("Authorization", a)])
+        .unwrap_or_default();
+    call("GET", url, &headers)
+}
+
+/// A file in the system temp dir, removed on drop.
+pub struct TempFile(pub PathBuf);
+
+impl TempFile {
+    pub fn new(name: &str, text: &str) -> TempFile {
+        let path =
+            std::env::temp_dir().join(format!("local-gateway-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
