@@ -1,4 +1,5 @@
-"""Drives `cargo lambda watch` + `cargo lambda invoke` over the sample events.
+"""Drives `cargo lambda watch` + `cargo lambda invoke` over the sample events, then runs the
+whole API on `local-gateway` and calls it with curl.
 
 The expected answers come from the same table the tests use (`mint expected`), so the demo,
 the README and the tests cannot drift apart. Run through scripts/demo, which sets up PATH.
@@ -116,14 +117,14 @@ def authorizer_table(watcher):
         failures += not ok
         rows.append((file, f"{answer} ({status})", got_reason, "ok" if ok else f"MISMATCH: want {expected}/{reason}"))
     print_table(("event (events/authorizer/)", "answer (HTTP)", "reason", "check"), rows)
-    return failures
+    return len(rows), failures
 
 
 def handler_table():
     """The sample API handlers' events, if the api-handlers crate is present."""
     manifest = ROOT / "events" / "api" / "expected.tsv"
     if not manifest.exists():
-        return 0
+        return 0, 0
     rows, failures = [], 0
     for line in manifest.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
@@ -137,7 +138,7 @@ def handler_table():
         rows.append((file, function, str(got), body[:60], "ok" if ok else f"MISMATCH: want {status}"))
     print()
     print_table(("event (events/api/)", "function", "status", "body", "check"), rows)
-    return failures
+    return len(rows), failures
 
 
 def print_table(header, rows):
@@ -149,23 +150,93 @@ def print_table(header, rows):
         print(line(row))
 
 
+GATEWAY_PORT = 3001
+
+# (API, method, path, admin, member, no token, expired): the statuses API Gateway answers.
+GATEWAY_CALLS = [
+    ("REST", "GET", "/prod/health", 200, 200, 200, 200),
+    ("REST", "GET", "/prod/me", 200, 200, 401, 401),
+    ("REST", "GET", "/prod/tasks", 200, 200, 401, 401),
+    ("REST", "DELETE", "/prod/tasks/1", 200, 403, 401, 401),
+    ("HTTP", "GET", "/me", 200, 200, 401, 403),
+    ("HTTP", "POST", "/tasks", 201, 201, 401, 403),
+    ("HTTP", "DELETE", "/tasks/1", 200, 403, 401, 403),
+]
+
+
+def gateway_table(env_file):
+    """Starts local-gateway on template.yaml with the DEV-ONLY key; curls both APIs."""
+    log_path = TARGET / "gateway.log"
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", GATEWAY_PORT)) == 0:
+            sys.exit(f"demo: port {GATEWAY_PORT} is busy; stop the other local-gateway first")
+    print("\ndemo: building the release binaries and starting local-gateway (DEV-ONLY key) ...", flush=True)
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        ["cargo", "run", "--quiet", "-p", "local-gateway", "--",
+         "--env-file", str(env_file), "--port", str(GATEWAY_PORT)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
+    )
+    bases = {}
+    for line in proc.stdout:
+        if " at http://" in line:
+            bases["REST" if "(REST API" in line else "HTTP"] = line.split(" at ")[1].strip().rsplit("/prod", 1)[0]
+        if "local-gateway: ready" in line:
+            break
+    else:
+        log.close()
+        sys.exit(f"demo: local-gateway did not start; see {log_path.relative_to(ROOT)}")
+    tokens = {
+        "admin": mint("token", "--role", "admin", "--lifetime", "600").strip(),
+        "member": mint("token", "--role", "member", "--lifetime", "600").strip(),
+        "no token": None,
+        "expired": mint("token", "--role", "admin", "--lifetime", "-60").strip(),
+    }
+    rows, failures = [], 0
+    try:
+        for api, method, path, *wanted in GATEWAY_CALLS:
+            for (who, token), want in zip(tokens.items(), wanted):
+                command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
+                if token:
+                    command += ["-H", f"Authorization: Bearer {token}"]
+                if method == "POST":
+                    command += ["-H", "Content-Type: application/json", "--data", '{"title":"From the demo"}']
+                got = run(*command, bases[api] + path).stdout.strip()
+                ok = got == str(want)
+                failures += not ok
+                rows.append((f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"))
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    print()
+    print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
+    print(f"\ndemo: local-gateway stopped (Ctrl-C); its log is {log_path.relative_to(ROOT)}")
+    return len(rows), failures
+
+
 def main():
-    check = "--check" in sys.argv[1:]
     TARGET.mkdir(parents=True, exist_ok=True)
     env_file = TARGET / "dev.env"
     env_file.write_text(mint("env"))
     print("demo: building and starting cargo lambda watch (DEV-ONLY key) ...", flush=True)
     watcher = Watcher(env_file, TARGET / "watch.log")
     try:
-        failures = authorizer_table(watcher)
-        failures += handler_table()
+        total, failures = authorizer_table(watcher)
+        more, more_failures = handler_table()
+        total, failures = total + more, failures + more_failures
     finally:
         watcher.stop()
     print(f"\ndemo: watcher stopped; its log is {watcher.log_path.relative_to(ROOT)}")
+    more, more_failures = gateway_table(env_file)
+    total, failures = total + more, failures + more_failures
+    print(f"\ndemo: {total - failures} of {total} answers as expected")
     if failures:
         print(f"demo: {failures} answer(s) differ from the documented ones", file=sys.stderr)
-        if check:
-            sys.exit(1)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

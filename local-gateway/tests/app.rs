@@ -1,0 +1,159 @@
+//! The real `template.yaml` on localhost: the real authorizer and handler binaries, minted
+//! DEV-ONLY tokens, every route of both APIs as an admin, a member, with no token and with an
+//! expired token.
+
+mod common;
+
+use common::*;
+use local_gateway::template::{App, Settings};
+use serde_json::{json, Value};
+
+/// The DEV-ONLY settings as an env file, as `mint env` writes them.
+fn dev_env_file() -> TempFile {
+    let text: String = tests::dev_env()
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'\n"))
+        .collect();
+    TempFile::new("dev.env", &text)
+}
+
+fn token(role: &str, lifetime: i64) -> String {
+    let now = tests::SAMPLE_IAT.max(authorizer::now()) as i64;
+    let claims = tests::clerk_claims(
+        if role == "admin" {
+            "user_2admin0000000000000000001"
+        } else {
+            "user_2member000000000000000001"
+        },
+        json!({ "role": role }),
+        (now - 120) as u64,
+        (now + lifetime) as u64,
+    );
+    tests::mint(&claims)
+}
+
+#[test]
+fn every_route_of_both_apis_for_admin_member_no_token_and_expired() {
+    let env = dev_env_file();
+    let g = Gateway::start("template.yaml", &["--env-file", env.path()]);
+    let (admin, member, expired) = (
+        token("admin", 600),
+        token("member", 600),
+        token("admin", -60),
+    );
+    // (method, path, admin, member, no token, expired) for REST; HTTP API below.
+    let rest = [
+        ("GET", "/health", 200, 200, 200, 200),
+        ("GET", "/me", 200, 200, 401, 401),
+        ("GET", "/tasks", 200, 200, 401, 401),
+        ("POST", "/tasks", 201, 201, 401, 401),
+        ("GET", "/tasks/2", 200, 200, 401, 401),
+        ("PATCH", "/tasks/2", 200, 200, 401, 401),
+        ("DELETE", "/tasks/2", 200, 403, 401, 401),
+    ];
+    for (method, path, want_admin, want_member, want_none, want_expired) in rest {
+        for (who, token, want) in [
+            ("admin", Some(&admin), want_admin),
+            ("member", Some(&member), want_member),
+            ("none", None, want_none),
+            ("expired", Some(&expired), want_expired),
+        ] {
+            let auth = token.map(|t| format!("Bearer {t}"));
+            let headers: Vec<(&str, &str)> = auth
+                .as_deref()
+                .map(|a| vec![("Authorization", a)])
+                .unwrap_or_default();
+            let answer = call(method, &g.url("RestApi", path), &headers);
+            assert_eq!(
+                answer.status, want,
+                "REST {method} {path} as {who}: {}",
+                answer.body
+            );
+        }
+    }
+    // HTTP API: an invalid token is a 403 (isAuthorized: false); a missing one 401.
+    for (method, path, want_admin, want_member, want_none, want_expired) in
+        rest.map(|(m, p, a, mb, n, e)| (m, p, a, mb, n, if e == 401 { 403 } else { e }))
+    {
+        for (who, token, want) in [
+            ("admin", Some(&admin), want_admin),
+            ("member", Some(&member), want_member),
+            ("none", None, want_none),
+            ("expired", Some(&expired), want_expired),
+        ] {
+            let auth = token.map(|t| format!("Bearer {t}"));
+            let headers: Vec<(&str, &str)> = auth
+                .as_deref()
+                .map(|a| vec![("Authorization", a)])
+                .unwrap_or_default();
+            let answer = call(method, &g.url("HttpApi", path), &headers);
+            assert_eq!(
+                answer.status, want,
+                "HTTP {method} {path} as {who}: {}",
+                answer.body
+            );
+        }
+    }
+}
+
+#[test]
+fn the_request_authorizer_reads_the_session_cookie_and_me_sees_the_identity() {
+    let env = dev_env_file();
+    let g = Gateway::start("template.yaml", &["--env-file", env.path()]);
+    let member = token("member", 600);
+    let cookie = format!("__client_uat=1; __session={member}");
+    let me = call("GET", &g.url("RestApi", "/me"), &[("Cookie", &cookie)]);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["role"], "member");
+    assert_eq!(me.json()["sub"], "user_2member000000000000000001");
+}
+
+#[test]
+fn the_template_default_access_rules_are_the_dev_rules() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let settings = Settings {
+        parameter_overrides: [("ClerkJwtKey".to_string(), "x".to_string())].into(),
+        ..Settings::default()
+    };
+    let app = App::from_template(&text, &settings).unwrap();
+    let rules = &app.functions["AuthorizerFunction"].environment["ACCESS_RULES"];
+    let template: Value = serde_json::from_str(rules).unwrap();
+    let dev: Value = serde_json::from_str(tests::DEV_ACCESS_RULES).unwrap();
+    assert_eq!(
+        template, dev,
+        "template.yaml's AccessRules default and tests::DEV_ACCESS_RULES differ"
+    );
+}
+
+#[test]
+fn parameters_come_from_defaults_and_overrides() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let missing = App::from_template(&text, &Settings::default()).unwrap_err();
+    assert!(missing.contains("ClerkJwtKey has no Default"), "{missing}");
+    let settings = Settings {
+        parameter_overrides: [
+            ("ClerkJwtKey", "pem"),
+            ("AuthorizerCacheTtl", "0"),
+            ("ClerkIssuer", "https://clerk.example.com"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into(),
+        ..Settings::default()
+    };
+    let app = App::from_template(&text, &settings).unwrap();
+    let env = &app.functions["AuthorizerFunction"].environment;
+    assert_eq!(env["CLERK_JWT_KEY"], "pem");
+    assert_eq!(env["JWT_ISSUER"], "https://clerk.example.com");
+    let rest = app.apis.iter().find(|a| a.name == "RestApi").unwrap();
+    assert_eq!(
+        rest.authorizers["ClerkTokenAuthorizer"].ttl, 0,
+        "AuthorizerCacheTtl reaches ReauthorizeEvery"
+    );
+    let unknown = Settings {
+        parameter_overrides: [("Nope".to_string(), "1".to_string())].into(),
+        ..Settings::default()
+    };
+    assert!(App::from_template(&text, &unknown)
+        .unwrap_err()
+        .contains("Nope"));
+}
