@@ -158,7 +158,10 @@ impl Conditions {
             }
         }
         if let (Some(wanted), Some(org)) = (&self.permission, &session.org) {
-            if !wanted.iter().any(|p| org.permissions.contains(p)) {
+            if !wanted
+                .iter()
+                .any(|w| org.permissions.iter().any(|p| p.is(w)))
+            {
                 return Some(Unmet::Permission);
             }
         }

@@ -74,7 +74,10 @@ impl Context {
                 optional.push(("org_slug", text(slug)));
             }
             if !org.permissions.is_empty() {
-                optional.push(("org_permissions", text(&org.permissions.join(","))));
+                optional.push((
+                    "org_permissions",
+                    ContextValue::String(org.permission_list()),
+                ));
             }
         }
         if let Some(plans) = session.plans_claim.filter(|p| !p.is_empty()) {
@@ -126,6 +129,11 @@ impl Context {
         self.size += size;
         self.entries.push((key.to_string(), value));
         true
+    }
+
+    /// About the bytes the context takes when serialized.
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     pub fn is_empty(&self) -> bool {

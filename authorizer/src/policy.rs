@@ -29,18 +29,16 @@ pub struct Resources<'a, S: AsRef<str>> {
 impl<S: AsRef<str>> Serialize for Resources<'_, S> {
     fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
         let mut seq = serializer.serialize_seq(Some(self.suffixes.len()))?;
+        // One buffer for every resource: a plain string serializes through serde_json's fast
+        // escape scan, where `collect_str` would go through the formatting machinery.
+        let mut resource = String::with_capacity(self.prefix.len() + 32);
         for suffix in self.suffixes {
-            seq.serialize_element(&Joined(self.prefix, suffix.as_ref()))?;
+            resource.clear();
+            resource.push_str(self.prefix);
+            resource.push_str(suffix.as_ref());
+            seq.serialize_element(resource.as_str())?;
         }
         seq.end()
-    }
-}
-
-struct Joined<'a>(&'a str, &'a str);
-
-impl Serialize for Joined<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("{}{}", self.0, self.1))
     }
 }
 
@@ -98,20 +96,31 @@ pub fn render_policy<S: AsRef<str>>(
         },
         context: context.filter(|c| !c.is_empty()),
     };
-    to_json(&response)
+    // Sized up front: a policy of many routes would otherwise regrow the buffer several times.
+    let resources = &response.policy_document.statement[0].resource;
+    let estimate = 256
+        + resources.suffixes.len() * (resources.prefix.len() + 24)
+        + context.map_or(0, Context::size);
+    to_json(&response, estimate)
 }
 
 /// Renders the HTTP API simple response `{"isAuthorized": bool, "context": {…}}`.
 pub fn render_simple(is_authorized: bool, context: Option<&Context>) -> String {
-    to_json(&SimpleResponse {
+    let response = SimpleResponse {
         is_authorized,
         context: context.filter(|c| !c.is_empty()),
-    })
+    };
+    to_json(&response, 64 + context.map_or(0, Context::size))
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Serializing these types cannot fail: every map key is a string and every number finite.
-    serde_json::to_string(value).unwrap_or_else(|_| String::from(r#"{"isAuthorized":false}"#))
+fn to_json<T: Serialize>(value: &T, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
+    // Serializing these types cannot fail: every map key is a string and every number finite,
+    // and serde_json writes UTF-8.
+    match serde_json::to_writer(&mut out, value).map(|()| String::from_utf8(out)) {
+        Ok(Ok(json)) => json,
+        _ => String::from(r#"{"isAuthorized":false}"#),
+    }
 }
 
 /// What a policy means for one request.

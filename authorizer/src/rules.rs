@@ -168,28 +168,49 @@ impl AccessRules {
     /// `session`. The granted routes are the union of every entry whose conditions hold.
     pub fn decide(&self, session: &Session<'_>, route: &str) -> Decision<'_> {
         let mut granted = vec![false; self.suffixes.len()];
-        // Why the route was refused: the entry naming it that the session came closest to
-        // meeting, except that a role named in the rules is judged by its role entries.
+        for entry in &self.entries {
+            if entry.when.check(session).is_none() {
+                entry.routes.iter().for_each(|&i| granted[i] = true);
+            }
+        }
+        let granted: Vec<&str> = self
+            .suffixes
+            .iter()
+            .zip(granted)
+            .filter_map(|(suffix, on)| on.then_some(suffix.as_str()))
+            .collect();
+        let allowed = granted.iter().any(|suffix| wildcard_match(suffix, route));
+        let reason = if allowed {
+            "allowed"
+        } else {
+            self.refusal(session, route)
+        };
+        Decision {
+            granted,
+            allowed,
+            reason,
+        }
+    }
+
+    /// Why `route` was refused: the entry naming it that the session came closest to meeting,
+    /// except that a role named in the rules is judged by its role entries. Only refusals pay
+    /// for this second pass.
+    fn refusal(&self, session: &Session<'_>, route: &str) -> &'static str {
         let mut closest: Option<Unmet> = None;
         let mut by_role: Option<Unmet> = None;
         for entry in &self.entries {
-            match entry.when.check(session) {
-                None => entry.routes.iter().for_each(|&i| granted[i] = true),
-                Some(unmet) => {
-                    let names_route = entry
-                        .routes
-                        .iter()
-                        .any(|&i| wildcard_match(&self.suffixes[i], route));
-                    if !names_route {
-                        continue;
-                    }
-                    if closest.is_none_or(|c| unmet.rank() > c.rank()) {
-                        closest = Some(unmet);
-                    }
-                    if unmet == Unmet::Role && by_role.is_none() {
-                        by_role = Some(unmet);
-                    }
-                }
+            let names_route = entry
+                .routes
+                .iter()
+                .any(|&i| wildcard_match(&self.suffixes[i], route));
+            let Some(unmet) = entry.when.check(session).filter(|_| names_route) else {
+                continue;
+            };
+            if closest.is_none_or(|c| unmet.rank() > c.rank()) {
+                closest = Some(unmet);
+            }
+            if unmet == Unmet::Role && by_role.is_none() {
+                by_role = Some(unmet);
             }
         }
         let role_named = session
@@ -200,22 +221,9 @@ impl AccessRules {
         } else {
             closest
         };
-        let granted: Vec<&str> = self
-            .suffixes
-            .iter()
-            .zip(granted)
-            .filter_map(|(suffix, on)| on.then_some(suffix.as_str()))
-            .collect();
-        let allowed = granted.iter().any(|suffix| wildcard_match(suffix, route));
-        let reason = match refusal {
-            _ if allowed => "allowed",
+        match refusal {
             None => "route_not_allowed",
             Some(unmet) => self.reason(unmet, session),
-        };
-        Decision {
-            granted,
-            allowed,
-            reason,
         }
     }
 

@@ -45,8 +45,59 @@ pub struct Organization<'c> {
     pub slug: Option<&'c str>,
     /// With the `org:` prefix, as `has()` compares it (`admin` → `org:admin`).
     pub role: Option<String>,
-    /// Fully qualified permission keys, e.g. `org:tasks:manage`.
-    pub permissions: Vec<String>,
+    /// The permissions, e.g. `org:tasks:manage` as feature `tasks`, name `manage`.
+    pub permissions: Vec<Permission<'c>>,
+}
+
+/// One organisation permission, `org:<feature>:<name>`, borrowed from the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permission<'c> {
+    pub feature: &'c str,
+    pub name: &'c str,
+}
+
+impl<'c> Permission<'c> {
+    /// Reads a full key such as `org:tasks:manage`; anything else is not a permission.
+    pub fn parse(key: &'c str) -> Option<Permission<'c>> {
+        let (feature, name) = key.strip_prefix("org:")?.split_once(':')?;
+        (!feature.is_empty() && !name.is_empty()).then_some(Permission { feature, name })
+    }
+
+    /// True when this is the permission `key` (`org:<feature>:<name>`), without allocating.
+    pub fn is(&self, key: &str) -> bool {
+        key.strip_prefix("org:")
+            .and_then(|rest| rest.strip_prefix(self.feature))
+            .and_then(|rest| rest.strip_prefix(':'))
+            == Some(self.name)
+    }
+}
+
+impl std::fmt::Display for Permission<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "org:{}:{}", self.feature, self.name)
+    }
+}
+
+impl Organization<'_> {
+    /// The permissions as full keys, e.g. `org:tasks:manage`.
+    pub fn permission_keys(&self) -> Vec<String> {
+        self.permissions.iter().map(ToString::to_string).collect()
+    }
+
+    /// `org:tasks:view,org:tasks:edit`: one string, as the context carries it.
+    pub fn permission_list(&self) -> String {
+        let mut list = String::new();
+        for (i, p) in self.permissions.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str("org:");
+            list.push_str(p.feature);
+            list.push(':');
+            list.push_str(p.name);
+        }
+        list
+    }
 }
 
 /// One entry of `pla` or `fea`: `u:pro`, `o:business`, `ou:…`, `uo:…`.
@@ -99,7 +150,7 @@ impl<'c> Session<'c> {
                     Some(Value::Array(list)) => list
                         .iter()
                         .filter_map(Value::as_str)
-                        .map(str::to_string)
+                        .filter_map(Permission::parse)
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -163,11 +214,11 @@ fn factor_age(value: Option<&Value>) -> Option<[i64; 2]> {
 /// beyond `per` are ignored, a feature without a mask gets nothing. Clerk's other SDKs align
 /// `fpm` with every entry of `fea`; the two readings disagree exactly when a user-only entry
 /// comes before an organisation-scoped one, and then nothing is granted (`Err` says why).
-pub fn decode_permissions(
-    features: &[Scoped<'_>],
-    per: Option<&str>,
+pub fn decode_permissions<'c>(
+    features: &[Scoped<'c>],
+    per: Option<&'c str>,
     fpm: Option<&str>,
-) -> Result<Vec<String>, &'static str> {
+) -> Result<Vec<Permission<'c>>, &'static str> {
     let (Some(per), Some(fpm)) = (per, fpm) else {
         return Ok(Vec::new());
     };
@@ -182,46 +233,61 @@ pub fn decode_permissions(
     let mut permissions = Vec::new();
     let org_features = features.iter().filter(|f| f.for_org());
     for (feature, mask) in org_features.zip(fpm.split(',')) {
-        let Some(bits) = mask_bits(mask, names.len()) else {
+        let Some(mask) = Mask::parse(mask) else {
             continue;
         };
-        for (name, granted) in names.iter().zip(bits) {
-            if granted && !name.is_empty() {
-                permissions.push(format!("org:{}:{name}", feature.slug));
+        for (i, name) in names.iter().enumerate() {
+            if mask.bit(i) && !name.is_empty() {
+                permissions.push(Permission {
+                    feature: feature.slug,
+                    name,
+                });
             }
         }
     }
     Ok(permissions)
 }
 
-/// The lowest `count` bits of the unsigned decimal `mask`, least significant first, exactly
-/// at any size. `None` unless the mask is one or more ASCII digits.
-fn mask_bits(mask: &str, count: usize) -> Option<Vec<bool>> {
-    if mask.is_empty() || !mask.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    // Little-endian base-2^32 limbs, built by multiply-by-ten-and-add: exact beyond 2^53.
-    let mut limbs: Vec<u32> = vec![0];
-    for digit in mask.bytes().map(|b| u64::from(b - b'0')) {
-        let mut carry = digit;
-        for limb in &mut limbs {
-            let value = u64::from(*limb) * 10 + carry;
-            *limb = value as u32;
-            carry = value >> 32;
+/// An unsigned decimal bitmask, exact at any size.
+enum Mask {
+    /// Up to 38 digits: always fits, no allocation.
+    Small(u128),
+    /// Little-endian base-2^32 limbs.
+    Big(Vec<u32>),
+}
+
+impl Mask {
+    /// `None` unless `mask` is one or more ASCII digits.
+    fn parse(mask: &str) -> Option<Mask> {
+        if mask.is_empty() || !mask.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
         }
-        if carry > 0 {
-            limbs.push(carry as u32);
+        if mask.len() <= 38 {
+            return mask.parse().ok().map(Mask::Small);
+        }
+        // Multiply-by-ten-and-add over limbs: exact however long the mask is.
+        let mut limbs: Vec<u32> = vec![0];
+        for digit in mask.bytes().map(|b| u64::from(b - b'0')) {
+            let mut carry = digit;
+            for limb in &mut limbs {
+                let value = u64::from(*limb) * 10 + carry;
+                *limb = value as u32;
+                carry = value >> 32;
+            }
+            if carry > 0 {
+                limbs.push(carry as u32);
+            }
+        }
+        Some(Mask::Big(limbs))
+    }
+
+    /// Bit `i`, least significant first.
+    fn bit(&self, i: usize) -> bool {
+        match self {
+            Mask::Small(m) => i < 128 && (m >> i) & 1 == 1,
+            Mask::Big(limbs) => limbs.get(i / 32).is_some_and(|l| l >> (i % 32) & 1 == 1),
         }
     }
-    Some(
-        (0..count)
-            .map(|i| {
-                limbs
-                    .get(i / 32)
-                    .is_some_and(|limb| limb >> (i % 32) & 1 == 1)
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -232,21 +298,38 @@ mod tests {
     fn session(claims: Value) -> Vec<String> {
         let claims = Claims::from_payload(claims.as_object().unwrap().clone());
         let s = Session::from_claims(&claims, &["metadata", "role"]);
-        s.org.map(|o| o.permissions).unwrap_or_default()
+        s.org.map(|o| o.permission_keys()).unwrap_or_default()
+    }
+
+    fn bits(mask: &Mask, count: usize) -> Vec<usize> {
+        (0..count).filter(|&i| mask.bit(i)).collect()
     }
 
     #[test]
-    fn masks_decode_exactly_beyond_two_to_the_53() {
-        let bits = mask_bits("9007199254740993", 54).unwrap();
-        assert!(bits[0] && bits[53]);
-        assert_eq!(bits.iter().filter(|b| **b).count(), 2);
+    fn masks_decode_exactly_beyond_two_to_the_53_and_beyond_128_bits() {
+        assert_eq!(bits(&Mask::parse("9007199254740993").unwrap(), 54), [0, 53]);
+        // 2^130 + 1: 40 digits, the long path.
+        let big = Mask::parse("1361129467683753853853498429727072845825").unwrap();
+        assert!(matches!(big, Mask::Big(_)));
+        assert_eq!(bits(&big, 200), [0, 130]);
     }
 
     #[test]
     fn masks_that_are_not_plain_digits_grant_nothing() {
         for mask in ["", " 1", "-1", "1.5", "0x3", "1invalid", "+1"] {
-            assert_eq!(mask_bits(mask, 8), None, "{mask:?}");
+            assert!(Mask::parse(mask).is_none(), "{mask:?}");
         }
+    }
+
+    #[test]
+    fn permissions_compare_without_allocating() {
+        let p = Permission::parse("org:tasks:manage").unwrap();
+        assert!(p.is("org:tasks:manage"));
+        assert!(!p.is("org:tasks:manager") && !p.is("org:task:manage") && !p.is("tasks:manage"));
+        assert_eq!(p.to_string(), "org:tasks:manage");
+        assert!(
+            Permission::parse("tasks:manage").is_none() && Permission::parse("org::x").is_none()
+        );
     }
 
     #[test]
