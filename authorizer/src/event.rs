@@ -61,7 +61,8 @@ pub struct RouteArn<'a> {
 
 impl<'a> RouteArn<'a> {
     /// Splits a `methodArn`/`routeArn`. Refuses ARNs whose fixed parts are empty or hold
-    /// wildcards, so a policy can never be wider than the calling API and stage.
+    /// wildcards (but a stage that is exactly `*`), so a policy can never be wider than the
+    /// calling API and stage.
     pub fn parse(arn: &'a str) -> Option<RouteArn<'a>> {
         let mut fields = arn.splitn(6, ':');
         let (
@@ -88,9 +89,10 @@ impl<'a> RouteArn<'a> {
             return None;
         };
         let plain = |s: &str| !s.is_empty() && !s.contains(['*', '?', '/', ':']);
-        if ![partition, region, account, api, stage]
-            .into_iter()
-            .all(plain)
+        // The console's "Test authorizer" sends `*` as the stage: the policy then names every
+        // stage of that API, exactly what the ARN names. No other wildcard is accepted.
+        if ![partition, region, account, api].into_iter().all(plain)
+            || !(plain(stage) || stage == "*")
             || route.is_empty()
         {
             return None;
@@ -167,13 +169,18 @@ impl<'a> Request<'a> {
     pub fn parse(json: &'a str) -> Result<Request<'a>, Rejection> {
         let event: RawEvent<'a> =
             serde_json::from_str(json).map_err(|_| Rejection::UnrecognisedEvent)?;
+        // By structure: only HTTP API payload 2.0 has a `routeArn`; only payload 1.0 says
+        // `version: "1.0"` beside a `methodArn`. Any other `version` (WebSocket events can carry
+        // one such as "$LATEST") does not change what the event is.
         let version = event.version.as_deref();
-        let kind = event.kind.as_deref();
-        let (flavour, arn) = match (version, kind) {
-            (Some("2.0"), Some("REQUEST")) => (Flavour::HttpV2, event.route_arn.as_ref()),
-            (Some("1.0"), Some("REQUEST")) => (Flavour::HttpV1, event.method_arn.as_ref()),
-            (None, Some("TOKEN")) => (Flavour::RestToken, event.method_arn.as_ref()),
-            (None, Some("REQUEST")) => (Flavour::RestRequest, event.method_arn.as_ref()),
+        let (flavour, arn) = match (event.kind.as_deref(), &event.route_arn, version) {
+            (Some("TOKEN"), _, _) => (Flavour::RestToken, event.method_arn.as_ref()),
+            (Some("REQUEST"), Some(route_arn), None | Some("2.0")) => {
+                (Flavour::HttpV2, Some(route_arn))
+            }
+            (Some("REQUEST"), Some(_), Some(_)) => return Err(Rejection::UnrecognisedEvent),
+            (Some("REQUEST"), None, Some("1.0")) => (Flavour::HttpV1, event.method_arn.as_ref()),
+            (Some("REQUEST"), None, _) => (Flavour::RestRequest, event.method_arn.as_ref()),
             _ => return Err(Rejection::UnrecognisedEvent),
         };
         // The ARN must borrow from the input: API Gateway never escapes characters in it.
@@ -333,6 +340,17 @@ mod tests {
         let ws =
             RouteArn::parse("arn:aws:execute-api:eu-west-1:123456789012:ws1/dev/$connect").unwrap();
         assert_eq!(ws.route, "$connect");
+        // The console's test invocation: any stage, the root path.
+        let console =
+            RouteArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/")
+                .unwrap();
+        assert_eq!(
+            (console.prefix, console.route),
+            (
+                "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/",
+                "GET/"
+            )
+        );
     }
 
     #[test]
@@ -340,7 +358,9 @@ mod tests {
         for arn in [
             "",
             "arn:aws:execute-api:us-east-1:123456789012:abc123/prod",
-            "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/x",
+            "arn:aws:execute-api:us-east-1:123456789012:abc123/pro*/GET/x",
+            "arn:aws:execute-api:us-east-1:123456789012:*/prod/GET/x",
+            "arn:aws:execute-api:us-east-1:*:abc123/prod/GET/x",
             "arn:aws:execute-api:*:123456789012:abc123/prod/GET/x",
             "arn:aws:execute-api:us-east-1::abc123/prod/GET/x",
             "arn:aws:s3:us-east-1:123456789012:abc123/prod/GET/x",
@@ -358,6 +378,12 @@ mod tests {
             (format!(r#"{{"type":"REQUEST","methodArn":"{arn}","headers":null}}"#), Flavour::RestRequest),
             (format!(r#"{{"version":"1.0","type":"REQUEST","methodArn":"{arn}"}}"#), Flavour::HttpV1),
             (format!(r#"{{"version":"2.0","type":"REQUEST","routeArn":"{arn}"}}"#), Flavour::HttpV2),
+            (format!(r#"{{"type":"TOKEN","version":"1.0","authorizationToken":"x","methodArn":"{arn}"}}"#), Flavour::RestToken),
+            (format!(r#"{{"version":"$LATEST","type":"REQUEST","methodArn":"{arn}","headers":null,"cookies":null}}"#), Flavour::RestRequest),
+            (
+                r#"{"version":"$LATEST","type":"REQUEST","methodArn":"arn:aws:execute-api:us-east-1:123456789012:ws/prod/$connect"}"#.to_string(),
+                Flavour::WebSocket,
+            ),
             (
                 r#"{"type":"REQUEST","methodArn":"arn:aws:execute-api:us-east-1:123456789012:ws/prod/$connect"}"#.to_string(),
                 Flavour::WebSocket,
