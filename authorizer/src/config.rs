@@ -30,6 +30,8 @@ pub struct Config {
     pub role_claim: Vec<String>,
     pub rules: AccessRules,
     pub http_api_response: HttpApiResponse,
+    /// The CloudWatch namespace of the per-decision EMF records.
+    pub metrics_namespace: String,
 }
 
 /// A setting that cannot be used, and why.
@@ -94,11 +96,19 @@ impl Config {
         })?
         .unwrap_or(HttpApiResponse::Simple);
 
+        let metrics_namespace = setting(
+            &lookup,
+            "METRICS_NAMESPACE",
+            crate::metrics::check_namespace,
+        )?
+        .unwrap_or_else(|| crate::metrics::DEFAULT_NAMESPACE.to_string());
+
         Ok(Config {
             verifier: Verifier::new(keys, checks),
             role_claim,
             rules,
             http_api_response,
+            metrics_namespace,
         })
     }
 

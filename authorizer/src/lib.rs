@@ -13,6 +13,7 @@ pub mod event;
 pub mod handler;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod policy;
 pub mod rejection;
 pub mod rules;

@@ -7,6 +7,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
 use crate::handler::Outcome;
+use crate::metrics;
 
 /// Installs the subscriber: JSON lines unless `AWS_LAMBDA_LOG_FORMAT=Text`; the level from
 /// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
@@ -40,6 +41,20 @@ where
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;
+}
+
+/// Emits the decision line for `outcome`, and beside it its EMF metrics record (a line of its
+/// own: CloudWatch reads EMF from a JSON object with a top-level `_aws` key).
+pub fn log_decision(outcome: &Outcome, namespace: &str, latency: std::time::Duration) {
+    log_outcome(outcome);
+    let timestamp_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    println!(
+        "{}",
+        metrics::record(outcome, namespace, latency_us, timestamp_ms)
+    );
 }
 
 /// Emits the decision line for `outcome`.

@@ -31,8 +31,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| async move {
+            let started = std::time::Instant::now();
             let outcome = authorizer.handle(event.payload.get(), authorizer::now());
-            logging::log_outcome(&outcome);
+            let namespace = &authorizer.config().metrics_namespace;
+            logging::log_decision(&outcome, namespace, started.elapsed());
             match outcome.response.map(RawValue::from_string) {
                 Some(Ok(json)) => Ok(json),
                 _ => Err(Unauthorized),

@@ -1,0 +1,60 @@
+//! One CloudWatch Embedded Metric Format record per decision: a JSON line CloudWatch Logs turns
+//! into metrics, with no SDK and no network call.
+//!
+//! Dimensions are few and bounded (verdict, reason, flavour: a few dozen values in all), never
+//! the user, the route or the token, so the metrics cost stays flat however many users call.
+
+use serde_json::json;
+
+use crate::handler::Outcome;
+
+/// The default namespace; `METRICS_NAMESPACE` changes it.
+pub const DEFAULT_NAMESPACE: &str = "ClerkAuthorizer";
+
+/// The metric names the template's alarms and dashboard read.
+pub const DECISIONS: &str = "Decisions";
+pub const DECISION_LATENCY: &str = "DecisionLatency";
+/// Decisions answered with the Lambda error `Unauthorized` (REST, WebSocket): Lambda counts
+/// them in its `Errors` metric, so `Errors - UnauthorizedErrors` is what really failed.
+pub const UNAUTHORIZED_ERRORS: &str = "UnauthorizedErrors";
+
+/// The EMF record for `outcome`, decided in `latency_us` microseconds, at `timestamp_ms`.
+pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms: u64) -> String {
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                // Totals, by verdict, by reason, and by flavour and verdict.
+                "Dimensions": [[], ["Verdict"], ["Reason"], ["Flavour", "Verdict"]],
+                "Metrics": [
+                    { "Name": DECISIONS, "Unit": "Count" },
+                    { "Name": DECISION_LATENCY, "Unit": "Microseconds" },
+                    { "Name": UNAUTHORIZED_ERRORS, "Unit": "Count" },
+                ],
+            }],
+        },
+        "Verdict": outcome.verdict.name(),
+        "Reason": outcome.reason,
+        "Flavour": outcome.flavour.map_or("unknown", |f| f.name()),
+        DECISIONS: 1,
+        DECISION_LATENCY: latency_us,
+        UNAUTHORIZED_ERRORS: u8::from(outcome.response.is_none()),
+    })
+    .to_string()
+}
+
+/// Checks a namespace as CloudWatch does: 1 to 255 characters, no `:` prefix of AWS's own.
+pub fn check_namespace(namespace: &str) -> Result<String, String> {
+    let namespace = namespace.trim();
+    if namespace.is_empty()
+        || namespace.len() > 255
+        || namespace.starts_with("AWS/")
+        || namespace.contains(':')
+    {
+        return Err(format!(
+            "must be 1 to 255 characters, without ':' and not starting with AWS/ (got {namespace:?})"
+        ));
+    }
+    Ok(namespace.to_string())
+}

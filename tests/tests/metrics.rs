@@ -1,0 +1,156 @@
+//! The per-decision CloudWatch Embedded Metric Format records: valid EMF, bounded dimensions,
+//! and printed by the real binary beside each decision line.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use authorizer::metrics;
+use common::*;
+use serde_json::Value;
+
+/// Checks `line` against the EMF specification (version 0), independently of the writer:
+/// `_aws.Timestamp` in ms, one or more metric directives with a namespace, dimension sets that
+/// name top-level string members, metrics that name top-level numeric members, known units.
+fn assert_valid_emf(line: &str) -> Value {
+    let record: Value = serde_json::from_str(line).expect("an EMF record is one JSON object");
+    let aws = record["_aws"].as_object().expect("_aws");
+    assert!(
+        aws["Timestamp"]
+            .as_u64()
+            .is_some_and(|t| t > 1_600_000_000_000),
+        "Timestamp in ms"
+    );
+    let directives = aws["CloudWatchMetrics"]
+        .as_array()
+        .expect("CloudWatchMetrics");
+    assert!(!directives.is_empty());
+    for directive in directives {
+        let namespace = directive["Namespace"].as_str().expect("Namespace");
+        assert!((1..=255).contains(&namespace.len()) && !namespace.starts_with("AWS/"));
+        let sets = directive["Dimensions"].as_array().expect("Dimensions");
+        for set in sets {
+            let set = set.as_array().expect("a dimension set is a list");
+            assert!(set.len() <= 30);
+            for name in set {
+                let name = name.as_str().expect("a dimension name");
+                assert!(
+                    record[name].is_string(),
+                    "dimension {name} is a top-level string"
+                );
+            }
+        }
+        let metrics = directive["Metrics"].as_array().expect("Metrics");
+        assert!(!metrics.is_empty() && metrics.len() <= 100);
+        for metric in metrics {
+            let name = metric["Name"].as_str().expect("Name");
+            assert!(
+                record[name].is_number(),
+                "metric {name} is a top-level number"
+            );
+            let unit = metric["Unit"].as_str().unwrap_or("None");
+            assert!(
+                ["Count", "Microseconds", "Milliseconds", "Seconds", "None"].contains(&unit),
+                "{unit}"
+            );
+        }
+    }
+    record
+}
+
+#[test]
+fn every_sample_decision_gives_a_valid_emf_record_with_bounded_dimensions() {
+    let authorizer = dev_authorizer();
+    for sample in samples() {
+        let outcome = run(&authorizer, &sample.event);
+        let line = metrics::record(&outcome, "ClerkAuthorizer", 42, 1_800_000_000_000);
+        let record = assert_valid_emf(&line);
+        assert_eq!(record["Verdict"], outcome.verdict.name(), "{}", sample.file);
+        assert_eq!(record["Reason"], sample.reason, "{}", sample.file);
+        assert_eq!(record["Decisions"], 1);
+        assert_eq!(
+            record["UnauthorizedErrors"],
+            u8::from(outcome.response.is_none())
+        );
+        // Never the user, the route or the token.
+        let members: Vec<&String> = record.as_object().unwrap().keys().collect();
+        assert_eq!(members.len(), 7, "{members:?}");
+        for value in record
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_str)
+        {
+            assert!(
+                !value.contains("user_") && !value.contains('/') && !value.contains("eyJ"),
+                "{value}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_namespace_can_be_configured_and_is_checked() {
+    let config =
+        authorizer::Config::from_lookup(dev_lookup(&[("METRICS_NAMESPACE", "Acme/Auth")])).unwrap();
+    assert_eq!(config.metrics_namespace, "Acme/Auth");
+    assert_eq!(
+        dev_authorizer().config().metrics_namespace,
+        metrics::DEFAULT_NAMESPACE
+    );
+    let error = authorizer::Config::from_lookup(dev_lookup(&[("METRICS_NAMESPACE", "AWS/Lambda")]))
+        .unwrap_err();
+    assert_eq!(error.variable, "METRICS_NAMESPACE");
+}
+
+#[test]
+fn the_real_binary_prints_one_emf_record_beside_each_decision_line() {
+    let api = runtime_api::RuntimeApi::start().unwrap();
+    let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/authorizer";
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "authorizer", "--bin", "authorizer"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = Command::new(binary)
+        .env_clear()
+        .envs(dev_env())
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let events: Vec<String> = samples()
+        .iter()
+        .take(6)
+        .map(|s| s.event.to_string())
+        .collect();
+    for event in &events {
+        api.invoke(event.clone(), Duration::from_secs(10))
+            .expect("an answer");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let emf: Vec<&String> = lines.iter().filter(|l| l.contains("\"_aws\"")).collect();
+    let decisions = lines
+        .iter()
+        .filter(|l| l.contains("authorizer decision"))
+        .count();
+    assert_eq!(
+        (emf.len(), decisions),
+        (events.len(), events.len()),
+        "{lines:#?}"
+    );
+    for line in emf {
+        let record = assert_valid_emf(line);
+        assert!(record["DecisionLatency"].as_u64().is_some());
+    }
+}
