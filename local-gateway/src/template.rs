@@ -203,6 +203,7 @@ impl<'t> Reader<'t> {
                     | "Transform"
                     | "Description"
                     | "Parameters"
+                    | "Conditions"
                     | "Globals"
                     | "Resources"
                     | "Outputs"

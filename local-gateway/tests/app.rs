@@ -157,3 +157,66 @@ fn parameters_come_from_defaults_and_overrides() {
         .unwrap_err()
         .contains("Nope"));
 }
+
+/// The production-readiness parts of the template: every function logs to its own log group
+/// with the retention parameter, and the alarms the runbook describes exist and notify the
+/// optional topic.
+#[test]
+fn the_template_keeps_logs_for_a_set_time_and_alarms_on_what_the_runbook_covers() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let template = local_gateway::yaml::parse(&text).unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    assert_eq!(template["Parameters"]["LogRetentionDays"]["Default"], 30);
+    for (name, resource) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+    {
+        let group = resource["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no log group"));
+        assert_eq!(resources[group]["Type"], "AWS::Logs::LogGroup", "{name}");
+        assert_eq!(
+            resources[group]["Properties"]["RetentionInDays"],
+            json!({"Ref": "LogRetentionDays"}),
+            "{name}"
+        );
+    }
+    let alarm = |name: &str| {
+        let alarm = &resources[name];
+        assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm", "{name}");
+        assert_eq!(
+            alarm["Properties"]["AlarmActions"]["Fn::If"][0], "HasAlarmTopic",
+            "{name} notifies the optional topic"
+        );
+        alarm["Properties"].clone()
+    };
+    let errors = alarm("AuthorizerErrorsAlarm");
+    assert!(errors["Metrics"][0]["Expression"]
+        .as_str()
+        .unwrap()
+        .contains("errors - FILL(unauthorized, 0)"));
+    assert_eq!(alarm("AuthorizerThrottlesAlarm")["MetricName"], "Throttles");
+    assert_eq!(
+        alarm("BadSignatureAlarm")["Dimensions"][0]["Value"],
+        "bad_signature"
+    );
+    assert_eq!(
+        alarm("WrongPartyAlarm")["Dimensions"][0]["Value"],
+        "wrong_party"
+    );
+    assert_eq!(alarm("AuthorizerLatencyAlarm")["ExtendedStatistic"], "p99");
+    // The metric names the alarms and the dashboard read are the ones the authorizer writes.
+    for metric in [
+        authorizer::metrics::DECISIONS,
+        authorizer::metrics::DECISION_LATENCY,
+        authorizer::metrics::UNAUTHORIZED_ERRORS,
+    ] {
+        assert!(text.contains(metric), "{metric}");
+    }
+    assert_eq!(
+        resources["AuthorizerDashboard"]["Type"],
+        "AWS::CloudWatch::Dashboard"
+    );
+    let env = &resources["AuthorizerFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["METRICS_NAMESPACE"], json!({"Ref": "MetricsNamespace"}));
+}

@@ -328,6 +328,13 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
             "RequestParameters",
         ),
         (("Authorizer: ByQuery", "Authorizer: Nobody"), "Nobody"),
+        (
+            (
+                "  Echo:\n    Type: AWS::Serverless::Function\n",
+                "  Echo:\n    Type: AWS::Serverless::Function\n    Condition: Never\n",
+            ),
+            "has a Condition",
+        ),
     ] {
         let changed = template.replacen(change.0, change.1, 1);
         assert_ne!(changed, template, "{named}: the fixture changed");
