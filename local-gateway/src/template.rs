@@ -271,6 +271,11 @@ impl<'t> Reader<'t> {
                 .get("Type")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
+            if resource.get("Condition").is_some() && !IGNORED_RESOURCES.contains(&kind) {
+                return Err(format!(
+                    "resource {name} has a Condition, which local-gateway does not evaluate"
+                ));
+            }
             match kind {
                 "AWS::Serverless::Function" => {
                     functions.insert(name.clone(), self.function(name, resource)?);
