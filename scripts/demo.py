@@ -23,6 +23,16 @@ def run(*args, **kwargs):
     return subprocess.run(args, cwd=ROOT, text=True, capture_output=True, **kwargs)
 
 
+def step(text):
+    print(f"\n== demo: {text}", flush=True)
+
+
+def cargo_build(*args):
+    """Builds in the foreground, so cargo's own progress shows: no silent minute."""
+    if subprocess.run(["cargo", "build", *args], cwd=ROOT).returncode != 0:
+        sys.exit(f"demo: cargo build {' '.join(args)} failed")
+
+
 def mint(*args):
     result = run("cargo", "run", "--quiet", "-p", "tests", "--bin", "mint", "--", *args)
     if result.returncode != 0:
@@ -98,6 +108,15 @@ def answer_of(response, error, decision):
     return "Unauthorized", 403  # HTTP APIs: isAuthorized false / Deny for a bad token
 
 
+def context_summary(response):
+    """The context keys the API receives, beyond sub and sid; nested metadata shows as key*."""
+    context = (response or {}).get("context") or {}
+    keys = [k + ("*" if isinstance(v, str) and v[:1] in "[{" else "")
+            for k, v in context.items() if k not in ("sub", "sid")]
+    text = ", ".join(keys) or "-"
+    return text if len(text) <= 48 else text[:47] + "…"
+
+
 def authorizer_table(watcher):
     rows, failures = [], 0
     for line in mint("expected").splitlines():
@@ -115,8 +134,9 @@ def authorizer_table(watcher):
         got_reason = decision.get("reason", "?") if decision else "?"
         ok = answer == expected and got_reason == reason
         failures += not ok
-        rows.append((file, f"{answer} ({status})", got_reason, "ok" if ok else f"MISMATCH: want {expected}/{reason}"))
-    print_table(("event (events/authorizer/)", "answer (HTTP)", "reason", "check"), rows)
+        rows.append((file, f"{answer} ({status})", got_reason, context_summary(response),
+                     "ok" if ok else f"MISMATCH: want {expected}/{reason}"))
+    print_table(("event (events/authorizer/)", "answer (HTTP)", "reason", "context (* = flattened to a JSON string)", "check"), rows)
     return len(rows), failures
 
 
@@ -170,7 +190,10 @@ def gateway_table(env_file):
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", GATEWAY_PORT)) == 0:
             sys.exit(f"demo: port {GATEWAY_PORT} is busy; stop the other local-gateway first")
-    print("\ndemo: building the release binaries and starting local-gateway (DEV-ONLY key) ...", flush=True)
+    step("building the release binaries for local-gateway")
+    cargo_build("--release", "--bin", "authorizer", "--bin", "health", "--bin", "me", "--bin", "tasks")
+    cargo_build("-p", "local-gateway")
+    step("starting local-gateway with the DEV-ONLY key; curl on both APIs")
     log = open(log_path, "w")
     proc = subprocess.Popen(
         ["cargo", "run", "--quiet", "-p", "local-gateway", "--",
@@ -220,10 +243,13 @@ def gateway_table(env_file):
 
 def main():
     TARGET.mkdir(parents=True, exist_ok=True)
+    step("building the minter, the authorizer and the handlers")
+    cargo_build("-p", "tests", "-p", "authorizer", "-p", "api-handlers", "--bins")
     env_file = TARGET / "dev.env"
     env_file.write_text(mint("env"))
-    print("demo: building and starting cargo lambda watch (DEV-ONLY key) ...", flush=True)
+    step("starting cargo lambda watch with the DEV-ONLY key (its log: target/demo/watch.log)")
     watcher = Watcher(env_file, TARGET / "watch.log")
+    step("every sample event through cargo lambda invoke")
     try:
         total, failures = authorizer_table(watcher)
         more, more_failures = handler_table()

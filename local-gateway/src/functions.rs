@@ -1,5 +1,5 @@
-//! The functions, run as Lambda runs them: one process per function, kept warm, each polling its
-//! own Runtime API (the `runtime-api` crate, shared with `bench/`). A process that crashes or
+//! The functions, run as Lambda runs them: one process per function, kept warm, one invocation
+//! at a time, each polling its own Runtime API (the `runtime-api` crate, shared with `bench/`). A process that crashes or
 //! overruns its `Timeout` is killed and started again; the invocation it had fails, which the
 //! caller sees as a 502 (or a 500 from an authorizer).
 
@@ -151,8 +151,6 @@ impl Running {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            // Lambda runs one invocation at a time per environment; so do we.
-            .env("AWS_LAMBDA_MAX_CONCURRENCY", "1")
             .envs(&f.environment)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
