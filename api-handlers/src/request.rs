@@ -87,6 +87,8 @@ pub struct ApiRequest {
     pub path_parameters: HashMap<String, String>,
     pub body: Option<String>,
     pub identity: Option<Identity>,
+    /// The `Origin` header of a cross-origin (browser) request.
+    pub origin: Option<String>,
 }
 
 impl ApiRequest {
@@ -109,6 +111,7 @@ impl ApiRequest {
                 path_parameters: e.path_parameters,
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
+                origin: header(&e.headers, "origin"),
             })
         } else {
             let e: ApiGatewayProxyRequest = serde_json::from_value(event.clone())
@@ -120,9 +123,18 @@ impl ApiRequest {
                 path_parameters: e.path_parameters,
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
+                origin: header(&e.headers, "origin"),
             })
         }
     }
+}
+
+/// A header's value (the first, if repeated); `HeaderMap` matches names in any case.
+fn header(headers: &aws_lambda_events::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn decode_body(body: Option<String>, base64: bool) -> Result<Option<String>, String> {

@@ -34,11 +34,17 @@ impl ApiResponse {
         }
     }
 
-    /// The Lambda proxy response: `{"statusCode", "headers", "body", "isBase64Encoded"}`.
-    pub fn to_lambda(&self) -> Value {
+    /// The Lambda proxy response: `{"statusCode", "headers", "body", "isBase64Encoded"}`, with
+    /// `extra` headers (CORS) beside `content-type`.
+    pub fn to_lambda(&self, extra: &[(&str, String)]) -> Value {
+        let mut headers = serde_json::Map::new();
+        headers.insert("content-type".into(), json!("application/json"));
+        for (name, value) in extra {
+            headers.insert(name.to_string(), json!(value));
+        }
         json!({
             "statusCode": self.status,
-            "headers": { "content-type": "application/json" },
+            "headers": headers,
             "body": self.body.to_string(),
             "isBase64Encoded": false,
         })

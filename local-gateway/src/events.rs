@@ -395,15 +395,20 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// For API Gateway's own answers, the gateway response type (`UNAUTHORIZED`,
+    /// `ACCESS_DENIED`, …) whose `GatewayResponses` headers apply; `None` for an integration's.
+    pub kind: Option<&'static str>,
 }
 
 impl Response {
-    /// API Gateway's own JSON answers: `{"message": …}` (and REST's `{"Message": …}` for denies).
-    pub fn gateway(status: u16, body: Value) -> Response {
+    /// API Gateway's own JSON answer of type `kind`: `{"message": …}` (and REST's
+    /// `{"Message": …}` for denies).
+    pub fn gateway(kind: &'static str, status: u16, body: Value) -> Response {
         Response {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
+            kind: Some(kind),
         }
     }
 }
@@ -420,6 +425,7 @@ pub fn integration_response(kind: ApiKind, body: &str) -> Option<Response> {
                 status: 200,
                 headers: vec![("content-type".into(), "application/json".into())],
                 body: body.as_bytes().to_vec(),
+                kind: None,
             }),
         };
     };
@@ -470,6 +476,7 @@ pub fn integration_response(kind: ApiKind, body: &str) -> Option<Response> {
         status,
         headers,
         body,
+        kind: None,
     })
 }
 
@@ -536,9 +543,13 @@ mod tests {
                 path: "/tasks/{id}".into(),
                 function: "F".into(),
                 authorizer: None,
+                preflight: false,
             }],
             authorizers: Default::default(),
             default_authorizer: None,
+            cors: None,
+            preflight_authorizer: true,
+            gateway_responses: Default::default(),
         }
     }
 

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use authorizer::policy::{evaluate_document, Evaluation};
 use serde_json::{json, Map, Value};
 
+use crate::cors;
 use crate::events::{self, Granted, Matched, Request, Response};
 use crate::functions::{Answer, Functions};
 use crate::routing;
-use crate::template::{Api, ApiKind, App, Authorizer, Payload, Source};
+use crate::template::{Api, ApiKind, App, Authorizer, Cors, Payload, Source};
 
 /// What the authorizer said, in a form that can be cached and evaluated for any route.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,9 +96,46 @@ impl Gateway {
         &self.functions
     }
 
-    /// Serves `request` on API number `index` of the app.
-    pub async fn handle(&self, index: usize, mut request: Request) -> Outcome {
+    /// Serves `request` on API number `index` of the app, then adds what API Gateway adds on
+    /// the way out: `GatewayResponses` headers on its own answers (REST), CORS headers for an
+    /// allowed `Origin` (HTTP API).
+    pub async fn handle(&self, index: usize, request: Request) -> Outcome {
         let api = &self.app.apis[index];
+        let origin = request
+            .header_values("origin")
+            .first()
+            .map(|o| o.to_string());
+        if let Some(Cors::Http { .. }) = &api.cors {
+            let is_preflight = request.method == "OPTIONS"
+                && !request
+                    .header_values("access-control-request-method")
+                    .is_empty();
+            let explicit = routing::find(api, "OPTIONS", &request.path)
+                .is_some_and(|(route, _)| route.method == "OPTIONS");
+            if is_preflight && !explicit {
+                let mut response = Response {
+                    status: 204,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                    kind: None,
+                };
+                cors::http_preflight(api, origin.as_deref(), &mut response);
+                return Outcome {
+                    response,
+                    route: Some("CORS preflight (answered by the API)".into()),
+                    auth: AuthStep::Open,
+                };
+            }
+        }
+        let mut outcome = self.serve(api, request).await;
+        if let Some(kind) = outcome.response.kind {
+            cors::gateway_response_headers(api, kind, &mut outcome.response);
+        }
+        cors::http_response_headers(api, origin.as_deref(), &mut outcome.response);
+        outcome
+    }
+
+    async fn serve(&self, api: &Api, mut request: Request) -> Outcome {
         let outcome = |response, route: Option<String>, auth| Outcome {
             response,
             route,
@@ -120,10 +158,14 @@ impl Gateway {
         let Some((route, matched)) = routing::find(api, &request.method, &request.path) else {
             let response = match api.kind {
                 // REST answers an unknown resource or method with this famous 403.
-                ApiKind::Rest => {
-                    Response::gateway(403, json!({"message": "Missing Authentication Token"}))
+                ApiKind::Rest => Response::gateway(
+                    "MISSING_AUTHENTICATION_TOKEN",
+                    403,
+                    json!({"message": "Missing Authentication Token"}),
+                ),
+                ApiKind::Http => {
+                    Response::gateway("DEFAULT_4XX", 404, json!({"message": "Not Found"}))
                 }
-                ApiKind::Http => Response::gateway(404, json!({"message": "Not Found"})),
             };
             return outcome(response, None, AuthStep::Open);
         };
@@ -137,9 +179,11 @@ impl Gateway {
             auth = step;
             let arn = events::method_arn(api, &request);
             let refused = match (&auth, &verdict) {
-                (AuthStep::NoIdentity | AuthStep::Unauthorized, _) => {
-                    Some(Response::gateway(401, json!({"message": "Unauthorized"})))
-                }
+                (AuthStep::NoIdentity | AuthStep::Unauthorized, _) => Some(Response::gateway(
+                    "UNAUTHORIZED",
+                    401,
+                    json!({"message": "Unauthorized"}),
+                )),
                 (AuthStep::Error(_), _) | (_, None) => Some(server_error(api)),
                 (
                     _,
@@ -155,7 +199,11 @@ impl Gateway {
                         });
                         None
                     } else {
-                        Some(Response::gateway(403, json!({"message": "Forbidden"})))
+                        Some(Response::gateway(
+                            "ACCESS_DENIED",
+                            403,
+                            json!({"message": "Forbidden"}),
+                        ))
                     }
                 }
                 (
@@ -175,13 +223,15 @@ impl Gateway {
                     }
                     denied => Some(match (api.kind, denied) {
                         (ApiKind::Http, _) => {
-                            Response::gateway(403, json!({"message": "Forbidden"}))
+                            Response::gateway("ACCESS_DENIED", 403, json!({"message": "Forbidden"}))
                         }
                         (ApiKind::Rest, Evaluation::ExplicitDeny) => Response::gateway(
+                            "ACCESS_DENIED",
                             403,
                             json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
                         ),
                         (ApiKind::Rest, _) => Response::gateway(
+                            "ACCESS_DENIED",
                             403,
                             json!({"Message": "User is not authorized to access this resource"}),
                         ),
@@ -199,6 +249,9 @@ impl Gateway {
             }
         }
 
+        if route.preflight {
+            return outcome(cors::rest_preflight(api, route), route_key, auth);
+        }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let response = match self.invoke(&route.function, event).await {
             Answer::Response(body) => {
@@ -387,20 +440,32 @@ fn read_verdict(body: &str, payload: Payload) -> Result<Verdict, String> {
 }
 
 fn forbidden(_api: &Api) -> Response {
-    Response::gateway(403, json!({"message": "Forbidden"}))
+    Response::gateway("DEFAULT_4XX", 403, json!({"message": "Forbidden"}))
 }
 
 fn server_error(api: &Api) -> Response {
     match api.kind {
-        ApiKind::Rest => Response::gateway(500, json!({"message": null})),
-        ApiKind::Http => Response::gateway(500, json!({"message": "Internal Server Error"})),
+        ApiKind::Rest => Response::gateway("AUTHORIZER_FAILURE", 500, json!({"message": null})),
+        ApiKind::Http => Response::gateway(
+            "AUTHORIZER_FAILURE",
+            500,
+            json!({"message": "Internal Server Error"}),
+        ),
     }
 }
 
 /// An integration that failed, timed out or answered something unusable.
 fn bad_gateway(api: &Api) -> Response {
     match api.kind {
-        ApiKind::Rest => Response::gateway(502, json!({"message": "Internal server error"})),
-        ApiKind::Http => Response::gateway(500, json!({"message": "Internal Server Error"})),
+        ApiKind::Rest => Response::gateway(
+            "DEFAULT_5XX",
+            502,
+            json!({"message": "Internal server error"}),
+        ),
+        ApiKind::Http => Response::gateway(
+            "DEFAULT_5XX",
+            500,
+            json!({"message": "Internal Server Error"}),
+        ),
     }
 }

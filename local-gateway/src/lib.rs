@@ -6,6 +6,7 @@
 //! policies evaluated by `authorizer::policy`); `server` is the HTTP side.
 
 pub mod cli;
+pub mod cors;
 pub mod events;
 pub mod functions;
 pub mod gateway;
@@ -121,7 +122,13 @@ pub async fn run(options: Options) -> Result<(), String> {
             };
             println!(
                 "  {:<7}{:<16} → {} ({auth})",
-                route.method, route.path, route.function
+                route.method,
+                route.path,
+                if route.preflight {
+                    "CORS preflight, a mock"
+                } else {
+                    &route.function
+                }
             );
         }
     }

@@ -89,10 +89,14 @@ mod tests {
                     path: p.to_string(),
                     function: format!("{m} {p}"),
                     authorizer: None,
+                    preflight: false,
                 })
                 .collect(),
             authorizers: Default::default(),
             default_authorizer: None,
+            cors: None,
+            preflight_authorizer: true,
+            gateway_responses: Default::default(),
         }
     }
 

@@ -83,7 +83,11 @@ async fn handle(
         .collect();
     let (response, route, auth) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Err(_) => (
-            Response::gateway(413, serde_json::json!({"message": "Request Too Long"})),
+            Response::gateway(
+                "REQUEST_TOO_LARGE",
+                413,
+                serde_json::json!({"message": "Request Too Long"}),
+            ),
             None,
             String::from("-"),
         ),

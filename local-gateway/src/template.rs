@@ -66,6 +66,35 @@ pub struct Api {
     pub authorizers: BTreeMap<String, Authorizer>,
     /// `Auth.DefaultAuthorizer`: in front of every route that does not name its own.
     pub default_authorizer: Option<String>,
+    /// `Cors` (REST) or `CorsConfiguration` (HTTP API).
+    pub cors: Option<Cors>,
+    /// REST: `Auth.AddDefaultAuthorizerToCorsPreflight` (SAM's default is true).
+    pub preflight_authorizer: bool,
+    /// REST `GatewayResponses`: response type (`UNAUTHORIZED`, `DEFAULT_4XX`, …) → headers.
+    pub gateway_responses: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// An API's CORS settings, as API Gateway applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    /// REST `Cors`: a mock `OPTIONS` method on every path, with these static headers.
+    Rest {
+        allow_origin: String,
+        allow_headers: Option<String>,
+        allow_methods: Option<String>,
+        max_age: Option<String>,
+        allow_credentials: bool,
+    },
+    /// HTTP API `CorsConfiguration`: preflights answered by the API, and headers added to
+    /// every answer whose `Origin` is allowed.
+    Http {
+        allow_origins: Vec<String>,
+        allow_headers: Vec<String>,
+        allow_methods: Vec<String>,
+        expose_headers: Vec<String>,
+        max_age: Option<u64>,
+        allow_credentials: bool,
+    },
 }
 
 /// One route: a method (or `ANY`) on a path template such as `/tasks/{id}` or `/{proxy+}`.
@@ -77,6 +106,8 @@ pub struct Route {
     pub function: String,
     /// The authorizer in front of it; `None` only where the template says there is none.
     pub authorizer: Option<String>,
+    /// A REST CORS preflight: answered by API Gateway's mock integration, not a function.
+    pub preflight: bool,
 }
 
 /// What the authorizer is sent and how its answer is read.
@@ -164,8 +195,8 @@ const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
 ];
 const FUNCTION_PROPERTIES: [&str; 3] = ["Environment", "Events", "Timeout"];
 
-const REST_API_PROPERTIES: [&str; 3] = ["StageName", "Auth", "Name"];
-const HTTP_API_PROPERTIES: [&str; 3] = ["StageName", "Auth", "Name"];
+const REST_API_PROPERTIES: [&str; 5] = ["StageName", "Auth", "Name", "Cors", "GatewayResponses"];
+const HTTP_API_PROPERTIES: [&str; 4] = ["StageName", "Auth", "Name", "CorsConfiguration"];
 const IGNORED_API_PROPERTIES: [&str; 7] = [
     "Description",
     "EndpointConfiguration",
@@ -302,6 +333,9 @@ impl<'t> Reader<'t> {
                 self.route(name, event_name, event, &mut apis)?;
             }
         }
+        for api in &mut apis {
+            add_preflights(api);
+        }
         for api in &apis {
             for authorizer in api.authorizers.values() {
                 if !functions.contains_key(&authorizer.function) {
@@ -396,6 +430,9 @@ impl<'t> Reader<'t> {
         };
         let mut authorizers = BTreeMap::new();
         let mut default = None;
+        // SAM's default: the default authorizer guards the preflight too (and a preflight
+        // carries no token, so browsers then get a 401).
+        let mut authorize_preflight = true;
         if let Some(auth) = props.get("Auth") {
             let auth = auth
                 .as_object()
@@ -413,8 +450,11 @@ impl<'t> Reader<'t> {
                             authorizers.insert(auth_name.clone(), authorizer);
                         }
                     }
-                    // An authorizer is never added to a preflight we do not serve (no Cors here).
-                    "AddDefaultAuthorizerToCorsPreflight" => {}
+                    "AddDefaultAuthorizerToCorsPreflight" => {
+                        authorize_preflight = value
+                            .as_bool()
+                            .ok_or_else(|| format!("API {name}: Auth.AddDefaultAuthorizerToCorsPreflight must be true or false"))?
+                    }
                     other => {
                         return Err(format!(
                             "API {name}: Auth.{other} is not supported by local-gateway"
@@ -445,7 +485,14 @@ impl<'t> Reader<'t> {
             account_id: self.settings.account_id.clone(),
             routes: Vec::new(),
             authorizers,
+            cors: self
+                .cors(props, kind)
+                .map_err(|e| format!("API {name}: {e}"))?,
+            gateway_responses: self
+                .gateway_responses(props)
+                .map_err(|e| format!("API {name}: {e}"))?,
             default_authorizer: default,
+            preflight_authorizer: authorize_preflight,
         })
     }
 
@@ -677,8 +724,179 @@ impl<'t> Reader<'t> {
             path,
             function: function.to_string(),
             authorizer,
+            preflight: false,
         });
         Ok(())
+    }
+
+    fn cors(&self, props: &Map<String, Value>, kind: ApiKind) -> Result<Option<Cors>, String> {
+        match kind {
+            ApiKind::Rest => {
+                let Some(cors) = props.get("Cors") else {
+                    return Ok(None);
+                };
+                let empty = Map::new();
+                let (origin, spec) = match cors.as_object() {
+                    Some(o) if !o.keys().any(|k| k.starts_with("Fn::") || k == "Ref") => {
+                        (o.get("AllowOrigin").ok_or("Cors needs AllowOrigin")?, o)
+                    }
+                    _ => (cors, &empty),
+                };
+                if let Some(key) = spec.keys().find(|k| {
+                    !matches!(
+                        k.as_str(),
+                        "AllowOrigin"
+                            | "AllowHeaders"
+                            | "AllowMethods"
+                            | "MaxAge"
+                            | "AllowCredentials"
+                    )
+                }) {
+                    return Err(format!("Cors.{key} is not supported by local-gateway"));
+                }
+                let quoted = |v: &Value| -> Result<String, String> {
+                    let text = self.string(v)?;
+                    text.strip_prefix('\'')
+                        .and_then(|t| t.strip_suffix('\''))
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            format!(
+                                "Cors values are quoted strings such as \"'value'\", not {text:?}"
+                            )
+                        })
+                };
+                Ok(Some(Cors::Rest {
+                    allow_origin: quoted(origin)?,
+                    allow_headers: spec.get("AllowHeaders").map(quoted).transpose()?,
+                    allow_methods: spec.get("AllowMethods").map(quoted).transpose()?,
+                    max_age: spec.get("MaxAge").map(quoted).transpose()?,
+                    allow_credentials: spec
+                        .get("AllowCredentials")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                }))
+            }
+            ApiKind::Http => {
+                let Some(cors) = props.get("CorsConfiguration") else {
+                    return Ok(None);
+                };
+                if cors == &Value::Bool(true) {
+                    return Ok(Some(Cors::Http {
+                        allow_origins: vec!["*".into()],
+                        allow_headers: vec!["*".into()],
+                        allow_methods: vec!["*".into()],
+                        expose_headers: Vec::new(),
+                        max_age: None,
+                        allow_credentials: false,
+                    }));
+                }
+                let spec = cors
+                    .as_object()
+                    .ok_or("CorsConfiguration must be true or a mapping")?;
+                if let Some(key) = spec.keys().find(|k| {
+                    !matches!(
+                        k.as_str(),
+                        "AllowOrigins"
+                            | "AllowHeaders"
+                            | "AllowMethods"
+                            | "ExposeHeaders"
+                            | "MaxAge"
+                            | "AllowCredentials"
+                    )
+                }) {
+                    return Err(format!(
+                        "CorsConfiguration.{key} is not supported by local-gateway"
+                    ));
+                }
+                let list = |key: &str| {
+                    spec.get(key)
+                        .map(|v| self.list(v))
+                        .transpose()
+                        .map(Option::unwrap_or_default)
+                };
+                Ok(Some(Cors::Http {
+                    allow_origins: list("AllowOrigins")?,
+                    allow_headers: list("AllowHeaders")?,
+                    allow_methods: list("AllowMethods")?,
+                    expose_headers: list("ExposeHeaders")?,
+                    max_age: spec
+                        .get("MaxAge")
+                        .map(|v| {
+                            self.string(v)?
+                                .parse::<u64>()
+                                .map_err(|_| "CorsConfiguration.MaxAge must be seconds".to_string())
+                        })
+                        .transpose()?,
+                    allow_credentials: spec
+                        .get("AllowCredentials")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                }))
+            }
+        }
+    }
+
+    /// REST `GatewayResponses`: only the headers of each type are supported.
+    fn gateway_responses(
+        &self,
+        props: &Map<String, Value>,
+    ) -> Result<BTreeMap<String, Vec<(String, String)>>, String> {
+        let mut responses = BTreeMap::new();
+        for (kind, spec) in props
+            .get("GatewayResponses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let spec = spec
+                .as_object()
+                .ok_or_else(|| format!("GatewayResponses.{kind} is not a mapping"))?;
+            if let Some(key) = spec.keys().find(|k| k.as_str() != "ResponseParameters") {
+                return Err(format!(
+                    "GatewayResponses.{kind}.{key} is not supported by local-gateway"
+                ));
+            }
+            let mut headers = Vec::new();
+            let parameters = spec.get("ResponseParameters").and_then(Value::as_object);
+            for (group, values) in parameters.into_iter().flatten() {
+                if group != "Headers" {
+                    return Err(format!("GatewayResponses.{kind}.ResponseParameters.{group} is not supported by local-gateway"));
+                }
+                for (name, value) in values.as_object().into_iter().flatten() {
+                    let text = self.string(value)?;
+                    let text = text
+                        .strip_prefix('\'')
+                        .and_then(|t| t.strip_suffix('\''))
+                        .ok_or_else(|| format!("GatewayResponses.{kind} header {name}: only static values (\"'value'\") are supported, not {text:?}"))?;
+                    headers.push((name.clone(), text.to_string()));
+                }
+            }
+            responses.insert(kind.clone(), headers);
+        }
+        Ok(responses)
+    }
+
+    /// A list: a YAML list of strings, or `!Split [delimiter, string]`.
+    fn list(&self, value: &Value) -> Result<Vec<String>, String> {
+        match value {
+            Value::Array(items) => items.iter().map(|i| self.string(i)).collect(),
+            Value::Object(o) if o.contains_key("Fn::Split") => {
+                match o["Fn::Split"].as_array().map(Vec::as_slice) {
+                    Some([delimiter, text]) => {
+                        let delimiter = delimiter
+                            .as_str()
+                            .ok_or("Fn::Split's delimiter must be a string")?;
+                        Ok(self
+                            .string(text)?
+                            .split(delimiter)
+                            .map(str::to_string)
+                            .collect())
+                    }
+                    _ => Err("Fn::Split takes [delimiter, string]".into()),
+                }
+            }
+            other => Err(format!("{other} is not a list")),
+        }
     }
 
     /// A string value, with `Ref`, `Fn::Sub` and `Fn::GetAtt` resolved.
@@ -694,6 +912,19 @@ impl<'t> Reader<'t> {
                         let (resource, attribute) = get_att(argument)?;
                         self.attribute(resource, attribute)
                     }
+                    "Fn::Select" => match argument.as_array().map(Vec::as_slice) {
+                        Some([index, list]) => {
+                            let index: usize = self
+                                .string(index)?
+                                .parse()
+                                .map_err(|_| "Fn::Select's index must be a number")?;
+                            self.list(list)?
+                                .get(index)
+                                .cloned()
+                                .ok_or_else(|| format!("Fn::Select index {index} is out of range"))
+                        }
+                        _ => Err("Fn::Select takes [index, list]".into()),
+                    },
                     other => Err(format!(
                         "the intrinsic {other} is not supported by local-gateway"
                     )),
@@ -811,6 +1042,36 @@ impl<'t> Reader<'t> {
                 "FunctionArn names {name}, which is not an AWS::Serverless::Function"
             )),
         }
+    }
+}
+
+/// REST `Cors` adds a mock `OPTIONS` method to every path that has none, as SAM does; the
+/// default authorizer guards it unless `AddDefaultAuthorizerToCorsPreflight: false`.
+fn add_preflights(api: &mut Api) {
+    if !matches!(api.cors, Some(Cors::Rest { .. })) {
+        return;
+    }
+    let mut paths: Vec<String> = api.routes.iter().map(|r| r.path.clone()).collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        if api
+            .routes
+            .iter()
+            .any(|r| r.path == path && (r.method == "OPTIONS" || r.method == "ANY"))
+        {
+            continue;
+        }
+        api.routes.push(Route {
+            method: "OPTIONS".into(),
+            path,
+            function: String::new(),
+            authorizer: api
+                .default_authorizer
+                .clone()
+                .filter(|_| api.preflight_authorizer),
+            preflight: true,
+        });
     }
 }
 

@@ -220,3 +220,126 @@ fn the_template_keeps_logs_for_a_set_time_and_alarms_on_what_the_runbook_covers(
     let env = &resources["AuthorizerFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(env["METRICS_NAMESPACE"], json!({"Ref": "MetricsNamespace"}));
 }
+
+const ORIGIN: &str = "http://localhost:3000";
+
+fn header<'a>(answer: &'a Answer, name: &str) -> Option<&'a str> {
+    answer
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
+    let env = dev_env_file();
+    let g = Gateway::start("template.yaml", &["--env-file", env.path()]);
+    let preflight = [
+        ("Origin", ORIGIN),
+        ("Access-Control-Request-Method", "DELETE"),
+        ("Access-Control-Request-Headers", "authorization"),
+    ];
+    // REST: the mock preflight, without the authorizer (a preflight carries no token).
+    let rest = call("OPTIONS", &g.url("RestApi", "/tasks/1"), &preflight);
+    assert_eq!(rest.status, 200, "{}", rest.body);
+    assert_eq!(header(&rest, "access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        header(&rest, "access-control-allow-headers"),
+        Some("Authorization,Content-Type")
+    );
+    assert!(header(&rest, "access-control-allow-methods")
+        .unwrap()
+        .contains("DELETE"));
+    assert_eq!(
+        header(&rest, "access-control-allow-credentials"),
+        Some("true")
+    );
+    // HTTP API: answered by the API itself.
+    let http = call("OPTIONS", &g.url("HttpApi", "/tasks/1"), &preflight);
+    assert_eq!(http.status, 204);
+    assert_eq!(header(&http, "access-control-allow-origin"), Some(ORIGIN));
+    // API Gateway's own 401 and 403 carry the headers, so the page can read them.
+    let member = token("member", 600);
+    let expired = token("admin", -60);
+    for (api, path, token, status) in [
+        ("RestApi", "/tasks", None, 401),
+        ("RestApi", "/tasks", Some(&expired), 401),
+        ("RestApi", "/tasks/1", Some(&member), 403),
+        ("HttpApi", "/tasks", None, 401),
+        ("HttpApi", "/tasks/1", Some(&member), 403),
+    ] {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Origin", ORIGIN)];
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        let method = if path == "/tasks/1" { "DELETE" } else { "GET" };
+        let answer = call(method, &g.url(api, path), &headers);
+        assert_eq!(answer.status, status, "{api} {method} {path}");
+        assert_eq!(
+            header(&answer, "access-control-allow-origin"),
+            Some(ORIGIN),
+            "{api} {method} {path}"
+        );
+    }
+    // The handlers' own answers (REST proxy) carry them too; a disallowed origin gets none.
+    let admin = token("admin", 600);
+    let bearer = format!("Bearer {admin}");
+    let ok = call(
+        "GET",
+        &g.url("RestApi", "/tasks"),
+        &[("Origin", ORIGIN), ("Authorization", &bearer)],
+    );
+    assert_eq!(
+        (ok.status, header(&ok, "access-control-allow-origin")),
+        (200, Some(ORIGIN))
+    );
+    for api in ["RestApi", "HttpApi"] {
+        let evil = call(
+            "GET",
+            &g.url(api, "/tasks"),
+            &[
+                ("Origin", "https://evil.example"),
+                ("Authorization", &bearer),
+            ],
+        );
+        assert_eq!(evil.status, 200);
+        assert_ne!(
+            header(&evil, "access-control-allow-origin"),
+            Some("https://evil.example"),
+            "{api}"
+        );
+    }
+    let evil_preflight = call(
+        "OPTIONS",
+        &g.url("HttpApi", "/tasks"),
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+    );
+    assert_eq!(header(&evil_preflight, "access-control-allow-origin"), None);
+}
+
+#[test]
+fn with_the_default_authorizer_on_the_preflight_a_browser_gets_the_production_401() {
+    // SAM's default (AddDefaultAuthorizerToCorsPreflight: true) puts the authorizer in front of
+    // the preflight, which carries no token: the classic production bug, shown locally.
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let changed = text.replacen(
+        "AddDefaultAuthorizerToCorsPreflight: false",
+        "AddDefaultAuthorizerToCorsPreflight: true",
+        1,
+    );
+    assert_ne!(changed, text);
+    let file = TempFile::new("preflight.yaml", &changed);
+    let env = dev_env_file();
+    let g = Gateway::start(file.path(), &["--env-file", env.path()]);
+    let preflight = call(
+        "OPTIONS",
+        &g.url("RestApi", "/tasks"),
+        &[("Origin", ORIGIN), ("Access-Control-Request-Method", "GET")],
+    );
+    assert_eq!(preflight.status, 401);
+}

@@ -302,9 +302,9 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
         (
             (
                 "      StageName: test\n",
-                "      StageName: test\n      Cors: \"'*'\"\n",
+                "      StageName: test\n      BinaryMediaTypes: [image/png]\n",
             ),
-            "property Cors",
+            "property BinaryMediaTypes",
         ),
         (
             (
