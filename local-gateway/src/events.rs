@@ -253,18 +253,30 @@ pub fn token_event(api: &Api, request: &Request, token: &str) -> Value {
     json!({ "type": "TOKEN", "authorizationToken": token, "methodArn": method_arn(api, request) })
 }
 
-/// REST `REQUEST` authorizer event (also HTTP API payload 1.0, with `version` and identity).
+/// REST `REQUEST` authorizer event (also HTTP API payload 1.0, with `version` and identity):
+/// the proxy event's request part, with `type` and `methodArn`.
 pub fn request_event(
     api: &Api,
     request: &Request,
     matched: &Matched,
     v1_identity: Option<&[String]>,
 ) -> Value {
+    let mut event = rest_base(api, request, matched);
+    event["type"] = json!("REQUEST");
+    event["methodArn"] = json!(method_arn(api, request));
+    if let Some(identity) = v1_identity {
+        event["version"] = json!("1.0");
+        event["identitySource"] = json!(identity.join(","));
+        event["authorizationToken"] = json!(identity.first().cloned().unwrap_or_default());
+    }
+    event
+}
+
+/// What REST's proxy event and `REQUEST` authorizer event share.
+fn rest_base(api: &Api, request: &Request, matched: &Matched) -> Value {
     let (headers, multi_headers) = request.rest_headers();
     let (query, multi_query) = request.rest_query();
-    let mut event = json!({
-        "type": "REQUEST",
-        "methodArn": method_arn(api, request),
+    json!({
         "resource": matched.resource,
         "path": request.path,
         "httpMethod": request.method,
@@ -275,13 +287,7 @@ pub fn request_event(
         "pathParameters": path_parameters(matched),
         "stageVariables": Value::Null,
         "requestContext": rest_context(api, request, matched),
-    });
-    if let Some(identity) = v1_identity {
-        event["version"] = json!("1.0");
-        event["identitySource"] = json!(identity.join(","));
-        event["authorizationToken"] = json!(identity.first().cloned().unwrap_or_default());
-    }
-    event
+    })
 }
 
 /// HTTP API payload 2.0 authorizer event.
@@ -340,10 +346,10 @@ pub fn integration_event(
 ) -> Value {
     match api.kind {
         ApiKind::Rest => {
-            let (headers, multi_headers) = request.rest_headers();
-            let (query, multi_query) = request.rest_query();
+            let mut event = rest_base(api, request, matched);
             let (body, base64) = request.body();
-            let mut context = rest_context(api, request, matched);
+            event["body"] = body;
+            event["isBase64Encoded"] = json!(base64);
             if let Some(granted) = granted {
                 let mut authorizer: Map<String, Value> = granted
                     .context
@@ -354,22 +360,9 @@ pub fn integration_event(
                     authorizer.insert("principalId".into(), json!(principal));
                 }
                 authorizer.insert("integrationLatency".into(), json!(0));
-                context["authorizer"] = Value::Object(authorizer);
+                event["requestContext"]["authorizer"] = Value::Object(authorizer);
             }
-            json!({
-                "resource": matched.resource,
-                "path": request.path,
-                "httpMethod": request.method,
-                "headers": headers,
-                "multiValueHeaders": multi_headers,
-                "queryStringParameters": query,
-                "multiValueQueryStringParameters": multi_query,
-                "pathParameters": path_parameters(matched),
-                "stageVariables": Value::Null,
-                "requestContext": context,
-                "body": body,
-                "isBase64Encoded": base64,
-            })
+            event
         }
         ApiKind::Http => {
             let mut event = v2_base(api, request, matched);

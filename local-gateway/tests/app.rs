@@ -51,47 +51,23 @@ fn every_route_of_both_apis_for_admin_member_no_token_and_expired() {
         ("PATCH", "/tasks/2", 200, 200, 401, 401),
         ("DELETE", "/tasks/2", 200, 403, 401, 401),
     ];
-    for (method, path, want_admin, want_member, want_none, want_expired) in rest {
-        for (who, token, want) in [
-            ("admin", Some(&admin), want_admin),
-            ("member", Some(&member), want_member),
-            ("none", None, want_none),
-            ("expired", Some(&expired), want_expired),
-        ] {
-            let auth = token.map(|t| format!("Bearer {t}"));
-            let headers: Vec<(&str, &str)> = auth
-                .as_deref()
-                .map(|a| vec![("Authorization", a)])
-                .unwrap_or_default();
-            let answer = call(method, &g.url("RestApi", path), &headers);
-            assert_eq!(
-                answer.status, want,
-                "REST {method} {path} as {who}: {}",
-                answer.body
-            );
-        }
-    }
     // HTTP API: an invalid token is a 403 (isAuthorized: false); a missing one 401.
-    for (method, path, want_admin, want_member, want_none, want_expired) in
-        rest.map(|(m, p, a, mb, n, e)| (m, p, a, mb, n, if e == 401 { 403 } else { e }))
-    {
-        for (who, token, want) in [
-            ("admin", Some(&admin), want_admin),
-            ("member", Some(&member), want_member),
-            ("none", None, want_none),
-            ("expired", Some(&expired), want_expired),
-        ] {
-            let auth = token.map(|t| format!("Bearer {t}"));
-            let headers: Vec<(&str, &str)> = auth
-                .as_deref()
-                .map(|a| vec![("Authorization", a)])
-                .unwrap_or_default();
-            let answer = call(method, &g.url("HttpApi", path), &headers);
-            assert_eq!(
-                answer.status, want,
-                "HTTP {method} {path} as {who}: {}",
-                answer.body
-            );
+    let http = rest.map(|(m, p, a, mb, n, e)| (m, p, a, mb, n, if e == 401 { 403 } else { e }));
+    for (api, table) in [("RestApi", rest), ("HttpApi", http)] {
+        for (method, path, want_admin, want_member, want_none, want_expired) in table {
+            for (who, token, want) in [
+                ("admin", Some(&admin), want_admin),
+                ("member", Some(&member), want_member),
+                ("none", None, want_none),
+                ("expired", Some(&expired), want_expired),
+            ] {
+                let answer = call_with_token(method, &g.url(api, path), token.map(String::as_str));
+                assert_eq!(
+                    answer.status, want,
+                    "{api} {method} {path} as {who}: {}",
+                    answer.body
+                );
+            }
         }
     }
 }

@@ -267,13 +267,18 @@ pub fn call(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
     }
 }
 
-pub fn get(url: &str, token: Option<&str>) -> Answer {
+/// Sends `method url` with `Authorization: Bearer <token>` when there is a token.
+pub fn call_with_token(method: &str, url: &str, token: Option<&str>) -> Answer {
     let auth = token.map(|t| format!("Bearer {t}"));
     let headers: Vec<(&str, &str)> = auth
         .as_deref()
         .map(|a| vec![("Authorization", a)])
         .unwrap_or_default();
-    call("GET", url, &headers)
+    call(method, url, &headers)
+}
+
+pub fn get(url: &str, token: Option<&str>) -> Answer {
+    call_with_token("GET", url, token)
 }
 
 /// A file in the system temp dir, removed on drop.
