@@ -35,11 +35,7 @@ fn missing_or_empty_identity_source_is_401_without_invoking_the_authorizer() {
     );
     assert_eq!(get(&g.url("Http", "/items/1"), None).status, 401);
     for n in [1, 2, 3, 5] {
-        assert!(
-            g.request_line(n).contains("authorizer not invoked"),
-            "{}",
-            g.request_line(n)
-        );
+        g.assert_request_line(n, "authorizer not invoked");
     }
     assert!(
         !g.output().contains("[Authorizer] {\"timestamp"),
@@ -124,23 +120,11 @@ fn a_cached_answer_is_reused_until_its_ttl_then_asked_again() {
     let g = gateway();
     assert_eq!(get(&g.url("Rest", "/cached/a"), Some("allow")).status, 200);
     assert_eq!(get(&g.url("Rest", "/cached/b"), Some("allow")).status, 200);
-    assert!(
-        g.request_line(1).contains("cache miss"),
-        "{}",
-        g.request_line(1)
-    );
-    assert!(
-        g.request_line(2).contains("cache hit"),
-        "{}",
-        g.request_line(2)
-    );
+    g.assert_request_line(1, "cache miss");
+    g.assert_request_line(2, "cache hit");
     thread::sleep(Duration::from_millis(2300)); // ReauthorizeEvery: 2
     assert_eq!(get(&g.url("Rest", "/cached/a"), Some("allow")).status, 200);
-    assert!(
-        g.request_line(3).contains("cache miss"),
-        "{}",
-        g.request_line(3)
-    );
+    g.assert_request_line(3, "cache miss");
 }
 
 #[test]
@@ -153,11 +137,7 @@ fn a_route_specific_policy_cached_for_the_token_gives_the_production_403_on_anot
     );
     let second = get(&g.url("Rest", "/cached/second"), Some("route-only"));
     assert_eq!(second.status, 403, "{}", second.body);
-    assert!(
-        g.request_line(2).contains("deny (cache hit)"),
-        "{}",
-        g.request_line(2)
-    );
+    g.assert_request_line(2, "deny (cache hit)");
 }
 
 #[test]
@@ -166,11 +146,7 @@ fn http_api_cache_is_per_route_when_the_route_key_is_an_identity_source() {
     assert_eq!(get(&g.url("Http", "/cached/a"), Some("allow")).status, 200);
     assert_eq!(get(&g.url("Http", "/cached/b"), Some("allow")).status, 200);
     // Same token, same route key (GET /cached/{proxy+}): a hit.
-    assert!(
-        g.request_line(2).contains("cache hit"),
-        "{}",
-        g.request_line(2)
-    );
+    g.assert_request_line(2, "cache hit");
 }
 
 #[test]
@@ -178,7 +154,7 @@ fn failures_are_never_cached() {
     let g = gateway();
     assert_eq!(get(&g.url("Rest", "/cached/a"), Some("error")).status, 500);
     assert_eq!(get(&g.url("Rest", "/cached/a"), Some("error")).status, 500);
-    assert!(g.request_line(2).contains("error"), "{}", g.request_line(2));
+    g.assert_request_line(2, "error");
     assert!(!g.request_line(2).contains("cache hit"));
 }
 

@@ -179,6 +179,15 @@ impl Gateway {
         }
     }
 
+    /// Asserts that the `n`th request's log line says `needle`.
+    pub fn assert_request_line(&self, n: usize, needle: &str) {
+        let line = self.request_line(n);
+        assert!(
+            line.contains(needle),
+            "request {n}: {line:?} does not say {needle:?}"
+        );
+    }
+
     pub fn output(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
