@@ -220,7 +220,8 @@ impl Reverification {
         let Some([first, second]) = factor_age else {
             return false;
         };
-        let fresh = |age: i64| age != -1 && age >= 0 && age < self.after_minutes;
+        // `-1` (never verified) and any other negative age are not fresh.
+        let fresh = |age: i64| (0..self.after_minutes).contains(&age);
         match self.level {
             Level::FirstFactor => fresh(first),
             Level::SecondFactor if second == -1 => fresh(first),

@@ -197,7 +197,7 @@ impl AccessRules {
     /// for this second pass.
     fn refusal(&self, session: &Session<'_>, route: &str) -> &'static str {
         let mut closest: Option<Unmet> = None;
-        let mut by_role: Option<Unmet> = None;
+        let mut role_entry_names_route = false;
         for entry in &self.entries {
             let names_route = entry
                 .routes
@@ -209,43 +209,16 @@ impl AccessRules {
             if closest.is_none_or(|c| unmet.rank() > c.rank()) {
                 closest = Some(unmet);
             }
-            if unmet == Unmet::Role && by_role.is_none() {
-                by_role = Some(unmet);
-            }
+            role_entry_names_route |= unmet == Unmet::Role;
         }
         let role_named = session
             .role
             .is_some_and(|r| self.roles.iter().any(|x| x == r));
-        let refusal = if role_named {
-            by_role.or(closest)
-        } else {
-            closest
-        };
-        match refusal {
+        match closest {
             None => "route_not_allowed",
-            Some(unmet) => self.reason(unmet, session),
-        }
-    }
-
-    /// The log's reason for an unmet condition.
-    fn reason(&self, unmet: Unmet, session: &Session<'_>) -> &'static str {
-        match unmet {
-            Unmet::NoRole => "no_role",
-            Unmet::Role
-                if !session
-                    .role
-                    .is_some_and(|r| self.roles.iter().any(|x| x == r)) =>
-            {
-                "role_without_rules"
-            }
-            Unmet::Role => "route_not_allowed",
-            Unmet::NoOrganization => "no_organization",
-            Unmet::OrganizationActive => "personal_account_only",
-            Unmet::OrgRole => "missing_org_role",
-            Unmet::Permission => "missing_permission",
-            Unmet::Plan => "missing_plan",
-            Unmet::Feature => "missing_feature",
-            Unmet::Reverification => "reverification_required",
+            // The role's own entries do not name this route.
+            Some(_) if role_named && role_entry_names_route => "route_not_allowed",
+            Some(unmet) => reason(unmet, role_named),
         }
     }
 
@@ -264,6 +237,22 @@ impl AccessRules {
         self.entries
             .iter()
             .any(|e| e.routes.iter().any(|&i| self.suffixes[i] != "*"))
+    }
+}
+
+/// The log's reason for an unmet condition; `role_named`: the token's role is named in the rules.
+fn reason(unmet: Unmet, role_named: bool) -> &'static str {
+    match unmet {
+        Unmet::NoRole => "no_role",
+        Unmet::Role if !role_named => "role_without_rules",
+        Unmet::Role => "route_not_allowed",
+        Unmet::NoOrganization => "no_organization",
+        Unmet::OrganizationActive => "personal_account_only",
+        Unmet::OrgRole => "missing_org_role",
+        Unmet::Permission => "missing_permission",
+        Unmet::Plan => "missing_plan",
+        Unmet::Feature => "missing_feature",
+        Unmet::Reverification => "reverification_required",
     }
 }
 

@@ -175,77 +175,28 @@ impl Gateway {
         let mut auth = AuthStep::Open;
         if let Some(name) = &route.authorizer {
             let authorizer = &api.authorizers[name];
-            let (step, verdict) = self.authorize(api, authorizer, &request, &matched).await;
-            auth = step;
-            let arn = events::method_arn(api, &request);
-            let refused = match (&auth, &verdict) {
-                (AuthStep::NoIdentity | AuthStep::Unauthorized, _) => Some(Response::gateway(
-                    "UNAUTHORIZED",
-                    401,
-                    json!({"message": "Unauthorized"}),
-                )),
-                (AuthStep::Error(_), _) | (_, None) => Some(server_error(api)),
-                (
-                    _,
-                    Some(Verdict::Simple {
-                        authorized,
-                        context,
-                    }),
-                ) => {
-                    if *authorized {
-                        granted = Some(Granted {
-                            principal_id: None,
-                            context: context.clone(),
-                        });
-                        None
-                    } else {
-                        Some(Response::gateway(
-                            "ACCESS_DENIED",
-                            403,
-                            json!({"message": "Forbidden"}),
-                        ))
-                    }
+            let (verdict, cached) = match self.authorize(api, authorizer, &request, &matched).await
+            {
+                Ok(answer) => answer,
+                Err(step) => {
+                    let response = match step {
+                        AuthStep::NoIdentity | AuthStep::Unauthorized => Response::gateway(
+                            "UNAUTHORIZED",
+                            401,
+                            json!({"message": "Unauthorized"}),
+                        ),
+                        _ => server_error(api),
+                    };
+                    return outcome(response, route_key, step);
                 }
-                (
-                    _,
-                    Some(Verdict::Policy {
-                        principal_id,
-                        document,
-                        context,
-                    }),
-                ) => match evaluate_document(document, &arn) {
-                    Evaluation::Allow => {
-                        granted = Some(Granted {
-                            principal_id: Some(principal_id.clone()),
-                            context: context.clone(),
-                        });
-                        None
-                    }
-                    denied => Some(match (api.kind, denied) {
-                        (ApiKind::Http, _) => {
-                            Response::gateway("ACCESS_DENIED", 403, json!({"message": "Forbidden"}))
-                        }
-                        (ApiKind::Rest, Evaluation::ExplicitDeny) => Response::gateway(
-                            "ACCESS_DENIED",
-                            403,
-                            json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
-                        ),
-                        (ApiKind::Rest, _) => Response::gateway(
-                            "ACCESS_DENIED",
-                            403,
-                            json!({"Message": "User is not authorized to access this resource"}),
-                        ),
-                    }),
-                },
             };
             // A cached answer is judged again for this route: it may allow one and deny another.
-            if let (Some(response), AuthStep::Allow { cached }) = (&refused, &auth) {
-                if response.status == 403 {
-                    auth = AuthStep::Deny { cached: *cached };
+            match judge(api, &verdict, &events::method_arn(api, &request)) {
+                Ok(allowed) => {
+                    granted = Some(allowed);
+                    auth = AuthStep::Allow { cached };
                 }
-            }
-            if let Some(response) = refused {
-                return outcome(response, route_key, auth);
+                Err(response) => return outcome(response, route_key, AuthStep::Deny { cached }),
             }
         }
 
@@ -269,12 +220,12 @@ impl Gateway {
         authorizer: &Authorizer,
         request: &Request,
         matched: &Matched,
-    ) -> (AuthStep, Option<Verdict>) {
+    ) -> Result<(Verdict, bool), AuthStep> {
         let mut identity = Vec::new();
         for source in &authorizer.identity {
             match identity_value(source, request, matched, api) {
                 Some(value) if !value.trim().is_empty() => identity.push(value),
-                _ => return (AuthStep::NoIdentity, None),
+                _ => return Err(AuthStep::NoIdentity),
             }
         }
         let key = (
@@ -285,7 +236,7 @@ impl Gateway {
         if authorizer.ttl > 0 {
             let cache = self.cache.lock().unwrap();
             if let Some(entry) = cache.get(&key).filter(|e| e.expires > Instant::now()) {
-                return (step_for(&entry.verdict, true), Some(entry.verdict.clone()));
+                return Ok((entry.verdict.clone(), true));
             }
         }
         let event = match authorizer.payload {
@@ -298,24 +249,14 @@ impl Gateway {
         let verdict = match answer {
             // Only REST turns the error `Unauthorized` into 401; for HTTP APIs any error is a 500.
             Answer::Error(message) if message == "Unauthorized" && api.kind == ApiKind::Rest => {
-                return (AuthStep::Unauthorized, None)
+                return Err(AuthStep::Unauthorized)
             }
             Answer::Error(message) => {
-                return (
-                    AuthStep::Error(format!("the authorizer failed: {message}")),
-                    None,
-                )
+                return Err(AuthStep::Error(format!("the authorizer failed: {message}")))
             }
-            Answer::Failed(why) => return (AuthStep::Error(why), None),
-            Answer::Response(body) => match read_verdict(&body, authorizer.payload) {
-                Ok(verdict) => verdict,
-                Err(why) => {
-                    return (
-                        AuthStep::Error(format!("malformed authorizer answer: {why}")),
-                        None,
-                    )
-                }
-            },
+            Answer::Failed(why) => return Err(AuthStep::Error(why)),
+            Answer::Response(body) => read_verdict(&body, authorizer.payload)
+                .map_err(|why| AuthStep::Error(format!("malformed authorizer answer: {why}")))?,
         };
         // Only usable answers are cached; failures are never.
         if authorizer.ttl > 0 {
@@ -327,7 +268,7 @@ impl Gateway {
                 },
             );
         }
-        (step_for(&verdict, false), Some(verdict))
+        Ok((verdict, false))
     }
 
     async fn invoke(&self, function: &str, event: Value) -> Answer {
@@ -339,13 +280,40 @@ impl Gateway {
     }
 }
 
-/// Allow unless the answer can only deny; the route-specific evaluation refines it.
-fn step_for(verdict: &Verdict, cached: bool) -> AuthStep {
+/// What the authorizer's answer means for the request `arn`: the grant for the integration, or
+/// API Gateway's 403.
+fn judge(api: &Api, verdict: &Verdict, arn: &str) -> Result<Granted, Response> {
+    let forbidden = || Response::gateway("ACCESS_DENIED", 403, json!({"message": "Forbidden"}));
     match verdict {
         Verdict::Simple {
-            authorized: false, ..
-        } => AuthStep::Deny { cached },
-        _ => AuthStep::Allow { cached },
+            authorized: true,
+            context,
+        } => Ok(Granted {
+            principal_id: None,
+            context: context.clone(),
+        }),
+        Verdict::Simple { .. } => Err(forbidden()),
+        Verdict::Policy {
+            principal_id,
+            document,
+            context,
+        } => match (evaluate_document(document, arn), api.kind) {
+            (Evaluation::Allow, _) => Ok(Granted {
+                principal_id: Some(principal_id.clone()),
+                context: context.clone(),
+            }),
+            (_, ApiKind::Http) => Err(forbidden()),
+            (Evaluation::ExplicitDeny, ApiKind::Rest) => Err(Response::gateway(
+                "ACCESS_DENIED",
+                403,
+                json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
+            )),
+            (Evaluation::ImplicitDeny, ApiKind::Rest) => Err(Response::gateway(
+                "ACCESS_DENIED",
+                403,
+                json!({"Message": "User is not authorized to access this resource"}),
+            )),
+        },
     }
 }
 
