@@ -85,6 +85,8 @@ pub struct ApiRequest {
     pub method: String,
     pub path: String,
     pub path_parameters: HashMap<String, String>,
+    /// The query string's parameters (the first value of each).
+    pub query: HashMap<String, String>,
     pub body: Option<String>,
     pub identity: Option<Identity>,
     /// The `Origin` header of a cross-origin (browser) request.
@@ -109,6 +111,7 @@ impl ApiRequest {
                     .or(e.request_context.http.path)
                     .unwrap_or_default(),
                 path_parameters: e.path_parameters,
+                query: first_values(&e.query_string_parameters),
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
                 origin: header(&e.headers, "origin"),
@@ -121,12 +124,23 @@ impl ApiRequest {
                 method: e.http_method.to_string(),
                 path: e.path.unwrap_or_default(),
                 path_parameters: e.path_parameters,
+                query: first_values(&e.query_string_parameters),
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
                 origin: header(&e.headers, "origin"),
             })
         }
     }
+}
+
+fn first_values(query: &aws_lambda_events::query_map::QueryMap) -> HashMap<String, String> {
+    let mut first = HashMap::new();
+    for (key, value) in query.iter() {
+        first
+            .entry(key.to_string())
+            .or_insert_with(|| value.to_string());
+    }
+    first
 }
 
 /// A header's value (the first, if repeated); `HeaderMap` matches names in any case.

@@ -26,6 +26,8 @@ impl ApiResponse {
             403 => "forbidden",
             404 => "not_found",
             405 => "method_not_allowed",
+            409 => "conflict",
+            500 => "internal",
             _ => "error",
         };
         ApiResponse {

@@ -9,6 +9,7 @@ local-gateway: runs template.yaml's APIs on localhost with API Gateway's semanti
 usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
                      [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
+                     [--dynamodb-endpoint URL]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -20,6 +21,9 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
   --api-id LogicalId=id     the API id in ARNs (default: from the logical id)
   --bin-dir DIR             where the function binaries are (default target/release)
   --no-build                do not run cargo build --release for the functions first
+  --dynamodb-endpoint URL   a DynamoDB-compatible server to create the template's tables on
+                            (default: local-gateway starts moto_server from .venv on a free
+                            port; its data lives until the gateway stops)
 ";
 
 #[derive(Debug, Clone)]
@@ -33,6 +37,7 @@ pub struct Options {
     pub api_ids: BTreeMap<String, String>,
     pub bin_dir: Option<PathBuf>,
     pub build: bool,
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Options {
@@ -47,6 +52,7 @@ impl Options {
             api_ids: BTreeMap::new(),
             bin_dir: None,
             build: true,
+            dynamodb_endpoint: None,
         };
         let mut i = 0;
         while i < args.len() {
@@ -72,6 +78,7 @@ impl Options {
                 "--region" => o.region = value(i)?,
                 "--account-id" => o.account_id = value(i)?,
                 "--bin-dir" => o.bin_dir = Some(value(i)?.into()),
+                "--dynamodb-endpoint" => o.dynamodb_endpoint = Some(value(i)?),
                 "--no-build" => {
                     o.build = false;
                     i += 1;

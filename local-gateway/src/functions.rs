@@ -148,8 +148,6 @@ impl Running {
             .env("AWS_LAMBDA_FUNCTION_NAME", &f.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .envs(&f.environment)
             .stdin(Stdio::null())

@@ -1,12 +1,13 @@
 //! `local-gateway`: the SAM template's APIs on localhost, behind the real authorizer, with API
 //! Gateway's semantics and no Docker. See ARCHITECTURE.md.
 //!
-//! `template` reads the app (through `yaml`); `functions` runs each function under its own
-//! Lambda Runtime API; `gateway` is API Gateway's request path (with `routing` and `events`,
+//! `template` reads the app (through `yaml`); `dynamodb` creates its tables on a local
+//! DynamoDB-compatible server; `functions` runs each function under its own Lambda Runtime API; `gateway` is API Gateway's request path (with `routing` and `events`,
 //! policies evaluated by `authorizer::policy`); `server` is the HTTP side.
 
 pub mod cli;
 pub mod cors;
+pub mod dynamodb;
 pub mod events;
 pub mod functions;
 pub mod gateway;
@@ -87,6 +88,13 @@ pub async fn run(options: Options) -> Result<(), String> {
             .unwrap_or_else(|| template_dir.join("target"))
             .join("release")
     });
+    let dynamodb = tables(&app, &options, &template_dir).await?;
+    let mut app = app;
+    for function in app.functions.values_mut() {
+        function
+            .environment
+            .extend(local_environment(&options, dynamodb.endpoint()));
+    }
     let functions = Functions::start(&app.functions, &bin_dir)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;
@@ -148,6 +156,69 @@ pub async fn run(options: Options) -> Result<(), String> {
     gateway.functions().stop();
     println!("local-gateway: stopped");
     Ok(())
+}
+
+/// Where the template's tables are served: the server local-gateway started (kept until it
+/// stops), the one `--dynamodb-endpoint` names, or none when the template has no tables.
+enum Tables {
+    None,
+    Started(dynamodb::LocalServer),
+    External(String),
+}
+
+impl Tables {
+    fn endpoint(&self) -> Option<&str> {
+        match self {
+            Tables::None => None,
+            Tables::Started(server) => Some(&server.endpoint),
+            Tables::External(endpoint) => Some(endpoint),
+        }
+    }
+}
+
+/// Starts the local DynamoDB-compatible server if needed, and creates the template's tables.
+async fn tables(app: &App, options: &Options, project: &Path) -> Result<Tables, String> {
+    if app.tables.is_empty() {
+        return Ok(Tables::None);
+    }
+    let tables = match &options.dynamodb_endpoint {
+        Some(endpoint) => Tables::External(endpoint.clone()),
+        None => Tables::Started(dynamodb::LocalServer::start(project)?),
+    };
+    let endpoint = tables.endpoint().unwrap_or_default();
+    dynamodb::create_tables(&dynamodb::client(endpoint, &options.region), &app.tables).await?;
+    let names: Vec<&str> = app.tables.iter().map(|t| t.name.as_str()).collect();
+    match &tables {
+        Tables::Started(server) => println!(
+            "local-gateway: DynamoDB tables {} on moto_server at {endpoint} (process {}; in memory, gone when the gateway stops)",
+            names.join(", "),
+            server.pid()
+        ),
+        _ => println!(
+            "local-gateway: DynamoDB tables {} at {endpoint}",
+            names.join(", ")
+        ),
+    }
+    Ok(tables)
+}
+
+/// What Lambda gives every function (region, credentials), with local stand-ins, and the
+/// local tables' endpoint as the AWS SDKs read it.
+fn local_environment(options: &Options, dynamodb: Option<&str>) -> Vec<(String, String)> {
+    let (key, secret) = dynamodb::LOCAL_CREDENTIALS;
+    let mut environment = vec![
+        ("AWS_REGION".to_string(), options.region.clone()),
+        ("AWS_DEFAULT_REGION".to_string(), options.region.clone()),
+        ("AWS_ACCESS_KEY_ID".to_string(), key.to_string()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), secret.to_string()),
+    ];
+    if let Some(endpoint) = dynamodb {
+        environment.push((
+            "AWS_ENDPOINT_URL_DYNAMODB".to_string(),
+            endpoint.to_string(),
+        ));
+    }
+    environment
 }
 
 async fn wait_for_shutdown() {

@@ -157,15 +157,28 @@ pub struct Authorizer {
     pub ttl: u64,
 }
 
+/// A DynamoDB table (`AWS::DynamoDB::Table`), to create on the local DynamoDB-compatible server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub logical_id: String,
+    /// What `!Ref` gives: `TableName`, else (locally) the logical id.
+    pub name: String,
+    /// (attribute, `HASH` or `RANGE`).
+    pub key_schema: Vec<(String, String)>,
+    /// (attribute, `S`, `N` or `B`).
+    pub attributes: Vec<(String, String)>,
+}
+
 /// The whole application.
 #[derive(Debug, Clone)]
 pub struct App {
     pub functions: BTreeMap<String, Function>,
     pub apis: Vec<Api>,
+    pub tables: Vec<Table>,
 }
 
 /// Resource types that change nothing on the request path; everything else must be understood.
-const IGNORED_RESOURCES: [&str; 11] = [
+const IGNORED_RESOURCES: [&str; 10] = [
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
@@ -174,7 +187,6 @@ const IGNORED_RESOURCES: [&str; 11] = [
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
     "AWS::Lambda::Permission",
-    "AWS::DynamoDB::Table",
     "AWS::SSM::Parameter",
     "AWS::SecretsManager::Secret",
 ];
@@ -194,6 +206,24 @@ const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
     "FunctionName",
 ];
 const FUNCTION_PROPERTIES: [&str; 3] = ["Environment", "Events", "Timeout"];
+
+const TABLE_PROPERTIES: [&str; 5] = [
+    "TableName",
+    "BillingMode",
+    "AttributeDefinitions",
+    "KeySchema",
+    // Capacity is not emulated: the local table takes whatever it is sent.
+    "ProvisionedThroughput",
+];
+/// Table properties that change nothing a request can see.
+const IGNORED_TABLE_PROPERTIES: [&str; 6] = [
+    "PointInTimeRecoverySpecification",
+    "SSESpecification",
+    "DeletionProtectionEnabled",
+    "ContributorInsightsSpecification",
+    "TableClass",
+    "Tags",
+];
 
 const REST_API_PROPERTIES: [&str; 5] = ["StageName", "Auth", "Name", "Cors", "GatewayResponses"];
 const HTTP_API_PROPERTIES: [&str; 4] = ["StageName", "Auth", "Name", "CorsConfiguration"];
@@ -297,6 +327,7 @@ impl<'t> Reader<'t> {
     fn app(&self) -> Result<App, String> {
         let mut functions = BTreeMap::new();
         let mut apis = Vec::new();
+        let mut tables = Vec::new();
         for (name, resource) in self.resources {
             let kind = resource
                 .get("Type")
@@ -313,6 +344,7 @@ impl<'t> Reader<'t> {
                 }
                 "AWS::Serverless::Api" => apis.push(self.api(name, resource, ApiKind::Rest)?),
                 "AWS::Serverless::HttpApi" => apis.push(self.api(name, resource, ApiKind::Http)?),
+                "AWS::DynamoDB::Table" => tables.push(self.table(name, resource)?),
                 ignored if IGNORED_RESOURCES.contains(&ignored) => {}
                 other => {
                     return Err(format!(
@@ -346,7 +378,64 @@ impl<'t> Reader<'t> {
                 }
             }
         }
-        Ok(App { functions, apis })
+        Ok(App {
+            functions,
+            apis,
+            tables,
+        })
+    }
+
+    fn table(&self, name: &str, resource: &Value) -> Result<Table, String> {
+        let props = properties(resource);
+        for key in props.keys() {
+            if !TABLE_PROPERTIES.contains(&key.as_str())
+                && !IGNORED_TABLE_PROPERTIES.contains(&key.as_str())
+            {
+                return Err(format!(
+                    "table {name}: property {key} is not supported by local-gateway"
+                ));
+            }
+        }
+        let pairs = |list: &str,
+                     first: &str,
+                     second: &str|
+         -> Result<Vec<(String, String)>, String> {
+            let items = props
+                .get(list)
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("table {name}: {list} must be a list"))?;
+            items
+                .iter()
+                .map(|item| {
+                    let field = |key: &str| {
+                        item.get(key)
+                            .ok_or_else(|| format!("table {name}: every {list} entry needs {key}"))
+                            .and_then(|v| self.string(v))
+                    };
+                    Ok((field(first)?, field(second)?))
+                })
+                .collect()
+        };
+        let key_schema = pairs("KeySchema", "AttributeName", "KeyType")?;
+        let attributes = pairs("AttributeDefinitions", "AttributeName", "AttributeType")?;
+        for (attribute, key_type) in &key_schema {
+            if !matches!(key_type.as_str(), "HASH" | "RANGE") {
+                return Err(format!(
+                    "table {name}: KeyType {key_type:?} is neither HASH nor RANGE"
+                ));
+            }
+            if !attributes.iter().any(|(a, _)| a == attribute) {
+                return Err(format!(
+                    "table {name}: key attribute {attribute} is not in AttributeDefinitions"
+                ));
+            }
+        }
+        Ok(Table {
+            logical_id: name.to_string(),
+            name: self.reference(name)?,
+            key_schema,
+            attributes,
+        })
     }
 
     fn function(&self, name: &str, resource: &Value) -> Result<Function, String> {
@@ -948,8 +1037,14 @@ impl<'t> Reader<'t> {
                 format!("parameter {name} has no Default; pass --parameter-overrides {name}=…")
             });
         }
-        if self.resources.contains_key(name) {
-            // A resource's Ref is its physical name; locally that is its logical id.
+        if let Some(resource) = self.resources.get(name) {
+            // A resource's Ref is its physical name; locally that is its logical id, unless
+            // the template names it (a table's TableName).
+            if resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table") {
+                if let Some(table_name) = properties(resource).get("TableName") {
+                    return self.string(table_name);
+                }
+            }
             return Ok(name.to_string());
         }
         Err(format!(
@@ -967,6 +1062,12 @@ impl<'t> Reader<'t> {
             (Some("AWS::Serverless::Function"), "Arn") => Ok(format!(
                 "arn:aws:lambda:{}:{}:function:{resource}",
                 self.settings.region, self.settings.account_id
+            )),
+            (Some("AWS::DynamoDB::Table"), "Arn") => Ok(format!(
+                "arn:aws:dynamodb:{}:{}:table/{}",
+                self.settings.region,
+                self.settings.account_id,
+                self.reference(resource)?
             )),
             _ => Err(format!(
                 "!GetAtt {resource}.{attribute} is not supported by local-gateway"

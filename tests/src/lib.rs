@@ -32,6 +32,7 @@ pub const WS_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:ws7890/p
 pub const SAMPLE_ORG: &str = "org_2sample0000000000000000001";
 pub const SAMPLE_VIEWER: &str = "user_2viewer000000000000000001";
 pub const SAMPLE_MANAGER: &str = "user_2manager00000000000000001";
+pub const SAMPLE_EDITOR: &str = "user_2editor000000000000000001";
 pub const SAMPLE_PERSONAL: &str = "user_2personal0000000000000001";
 
 /// A fixed "now" for deterministic samples (2025-11-24), and a far-future expiry (2100-01-01)
@@ -750,15 +751,13 @@ pub fn api_samples() -> Vec<ApiSample> {
     let admin = Some(sample_context(Some("admin")));
     let member = Some(sample_context(Some("member")));
     let editor = Some(org_context(
-        api_handlers::tasks::SAMPLE_EDITOR,
+        SAMPLE_EDITOR,
         &["org:tasks:view", "org:tasks:edit"],
     ));
-    let manager = Some(org_context(
-        SAMPLE_MANAGER,
-        &["org:tasks:view", "org:tasks:edit", "org:tasks:manage"],
-    ));
-    let new_task = Some(r#"{"title":"Write the README"}"#);
-    let done = Some(r#"{"done":true}"#);
+    // The tasks samples are the answers the handler gives before it reaches the table (the
+    // table's answers are tested against a local DynamoDB server in local-gateway/tests/).
+    const EDIT: &str = "PATCH /tasks/0192f0c1-7e5a-7cc3-9b1e-3a8f5e1d2c4b";
+    const DELETE: &str = "DELETE /tasks/0192f0c1-7e5a-7cc3-9b1e-3a8f5e1d2c4b";
     let cases: Vec<ApiCase> = vec![
         (
             "health",
@@ -781,31 +780,13 @@ pub fn api_samples() -> Vec<ApiSample> {
         ),
         ("me-no-context", "me", "GET /me", "/me", None, None, 401),
         (
-            "tasks-list-member",
+            "tasks-list-no-context",
             "tasks",
             "GET /tasks",
             "/tasks",
             None,
-            member.clone(),
-            200,
-        ),
-        (
-            "tasks-get-member",
-            "tasks",
-            "GET /tasks/2",
-            "/tasks/{id}",
             None,
-            member.clone(),
-            200,
-        ),
-        (
-            "tasks-get-missing",
-            "tasks",
-            "GET /tasks/99",
-            "/tasks/{id}",
-            None,
-            member.clone(),
-            404,
+            401,
         ),
         (
             "tasks-get-bad-id",
@@ -817,15 +798,6 @@ pub fn api_samples() -> Vec<ApiSample> {
             400,
         ),
         (
-            "tasks-create-member",
-            "tasks",
-            "POST /tasks",
-            "/tasks",
-            new_task,
-            member.clone(),
-            201,
-        ),
-        (
             "tasks-create-bad-body",
             "tasks",
             "POST /tasks",
@@ -835,57 +807,30 @@ pub fn api_samples() -> Vec<ApiSample> {
             400,
         ),
         (
-            "tasks-edit-own-editor",
+            "tasks-edit-bad-body",
             "tasks",
-            "PATCH /tasks/1",
+            EDIT,
             "/tasks/{id}",
-            done,
+            Some("{\"done\":\"yes\"}"),
             editor.clone(),
-            200,
-        ),
-        (
-            "tasks-edit-other-editor",
-            "tasks",
-            "PATCH /tasks/2",
-            "/tasks/{id}",
-            done,
-            editor.clone(),
-            403,
-        ),
-        (
-            "tasks-edit-other-manager",
-            "tasks",
-            "PATCH /tasks/2",
-            "/tasks/{id}",
-            done,
-            manager.clone(),
-            200,
-        ),
-        (
-            "tasks-delete-manager",
-            "tasks",
-            "DELETE /tasks/2",
-            "/tasks/{id}",
-            None,
-            manager.clone(),
-            200,
-        ),
-        (
-            "tasks-delete-admin",
-            "tasks",
-            "DELETE /tasks/1",
-            "/tasks/{id}",
-            None,
-            admin.clone(),
-            200,
+            400,
         ),
         (
             "tasks-delete-member",
             "tasks",
-            "DELETE /tasks/1",
+            DELETE,
             "/tasks/{id}",
             None,
             member.clone(),
+            403,
+        ),
+        (
+            "tasks-delete-editor",
+            "tasks",
+            DELETE,
+            "/tasks/{id}",
+            None,
+            editor.clone(),
             403,
         ),
     ];
@@ -906,4 +851,34 @@ pub fn api_samples() -> Vec<ApiSample> {
         });
     }
     samples
+}
+
+/// A tasks store whose table cannot be reached (port 9 on loopback, where nothing listens):
+/// for the answers the handler gives before it touches the table. A request that reaches the
+/// table gets a 500, which fails the test that expected a 4xx.
+pub fn unreachable_task_store() -> api_handlers::task_store::TaskStore {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    api_handlers::task_store::TaskStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        "TasksTable".into(),
+    )
+}
+
+/// Runs the tasks handler on `event` against `store` (on a current-thread runtime, as the
+/// Lambda adapter does).
+pub fn tasks_event(store: &api_handlers::task_store::TaskStore, event: &Value) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    api_handlers::handle_event(
+        |request| runtime.block_on(api_handlers::tasks::handle(store, request)),
+        event,
+    )
 }

@@ -1,6 +1,7 @@
-//! Lambda adapter for the `health` routes; the logic lives in the library.
+//! Lambda adapter for `GET /health`; the logic lives in the library.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    api_handlers::serve(api_handlers::routes::health).await
+    api_handlers::init_logging();
+    api_handlers::serve(|request| async move { api_handlers::routes::health(&request) }).await
 }

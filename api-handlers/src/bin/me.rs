@@ -1,6 +1,7 @@
-//! Lambda adapter for the `me` routes; the logic lives in the library.
+//! Lambda adapter for `GET /me`; the logic lives in the library.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    api_handlers::serve(api_handlers::routes::me).await
+    api_handlers::init_logging();
+    api_handlers::serve(|request| async move { api_handlers::routes::me(&request) }).await
 }
