@@ -41,20 +41,44 @@ fn every_route_of_both_apis_for_admin_member_no_token_and_expired() {
         token("member", 600),
         token("admin", -60),
     );
+    // The admin and the member are personal accounts: each has its own task under this id,
+    // put back before each row (a DELETE removes it).
+    const ID: &str = "0192f0c1-7e5a-7cc3-9b1e-3a8f5e1d2c4b";
+    let store = api_handlers::task_store::TaskStore::new(
+        local_gateway::dynamodb::client(g.dynamodb.as_deref().unwrap(), "us-east-1"),
+        "TasksTable".into(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let seed = || {
+        for owner in [
+            "user_2admin0000000000000000001",
+            "user_2member000000000000000001",
+        ] {
+            let _ = runtime.block_on(store.delete(owner, ID));
+            let task = tests::seeded_task(ID, "Seeded", owner);
+            runtime.block_on(store.create(owner, &task)).unwrap();
+        }
+    };
+    let task_path = format!("/tasks/{ID}");
+    let task_path = task_path.as_str();
     // (method, path, admin, member, no token, expired) for REST; HTTP API below.
     let rest = [
         ("GET", "/health", 200, 200, 200, 200),
         ("GET", "/me", 200, 200, 401, 401),
         ("GET", "/tasks", 200, 200, 401, 401),
         ("POST", "/tasks", 201, 201, 401, 401),
-        ("GET", "/tasks/2", 200, 200, 401, 401),
-        ("PATCH", "/tasks/2", 200, 200, 401, 401),
-        ("DELETE", "/tasks/2", 200, 403, 401, 401),
+        ("GET", task_path, 200, 200, 401, 401),
+        ("PATCH", task_path, 200, 200, 401, 401),
+        ("DELETE", task_path, 200, 403, 401, 401),
     ];
     // HTTP API: an invalid token is a 403 (isAuthorized: false); a missing one 401.
     let http = rest.map(|(m, p, a, mb, n, e)| (m, p, a, mb, n, if e == 401 { 403 } else { e }));
     for (api, table) in [("RestApi", rest), ("HttpApi", http)] {
         for (method, path, want_admin, want_member, want_none, want_expired) in table {
+            seed();
             for (who, token, want) in [
                 ("admin", Some(&admin), want_admin),
                 ("member", Some(&member), want_member),

@@ -306,6 +306,20 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
         (("Authorizer: ByQuery", "Authorizer: Nobody"), "Nobody"),
         (
             (
+                "Resources:\n",
+                "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      GlobalSecondaryIndexes: []\n",
+            ),
+            "property GlobalSecondaryIndexes",
+        ),
+        (
+            (
+                "Resources:\n",
+                "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n      AttributeDefinitions: [{AttributeName: other, AttributeType: S}]\n",
+            ),
+            "key attribute pk is not in AttributeDefinitions",
+        ),
+        (
+            (
                 "  Echo:\n    Type: AWS::Serverless::Function\n",
                 "  Echo:\n    Type: AWS::Serverless::Function\n    Condition: Never\n",
             ),

@@ -882,3 +882,16 @@ pub fn tasks_event(store: &api_handlers::task_store::TaskStore, event: &Value) -
         event,
     )
 }
+
+/// A stored task as a test seeds it: version 1, not done.
+pub fn seeded_task(id: &str, title: &str, created_by: &str) -> api_handlers::task_store::Task {
+    api_handlers::task_store::Task {
+        id: id.into(),
+        title: title.into(),
+        done: false,
+        created_by: created_by.into(),
+        created_at: "2026-11-27T00:00:00Z".into(),
+        updated_at: "2026-11-27T00:00:00Z".into(),
+        version: 1,
+    }
+}

@@ -83,15 +83,11 @@ fn tasks(event: &Value) -> Value {
 }
 
 fn task(created_by: &str) -> Task {
-    Task {
-        id: "0192f0c1-7e5a-7cc3-9b1e-3a8f5e1d2c4b".into(),
-        title: "Wire the Clerk authorizer".into(),
-        done: false,
-        created_by: created_by.into(),
-        created_at: String::new(),
-        updated_at: String::new(),
-        version: 1,
-    }
+    seeded_task(
+        "0192f0c1-7e5a-7cc3-9b1e-3a8f5e1d2c4b",
+        "Wire the Clerk authorizer",
+        created_by,
+    )
 }
 
 fn identity(context: Value) -> Identity {

@@ -56,6 +56,8 @@ pub struct Gateway {
     pub urls: BTreeMap<String, String>,
     /// Function logical id → process id.
     pub pids: BTreeMap<String, u32>,
+    /// The endpoint of the DynamoDB-compatible server the template's tables are on.
+    pub dynamodb: Option<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -107,7 +109,7 @@ impl Gateway {
             });
         }
         drop(tx);
-        let (mut urls, mut pids) = (BTreeMap::new(), BTreeMap::new());
+        let (mut urls, mut pids, mut dynamodb) = (BTreeMap::new(), BTreeMap::new(), None);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let line = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -124,6 +126,14 @@ impl Gateway {
             };
             if line.contains("local-gateway: ready") {
                 break;
+            }
+            if let Some(rest) = line.strip_prefix("local-gateway: DynamoDB tables ") {
+                dynamodb = rest
+                    .split(" at ")
+                    .nth(1)
+                    .and_then(|r| r.split_whitespace().next())
+                    .map(str::to_string);
+                continue;
             }
             if let Some(rest) = line.strip_prefix("local-gateway: function ") {
                 if let Some((name, pid)) = rest.split_once(" is process ") {
@@ -144,6 +154,7 @@ impl Gateway {
             child,
             urls,
             pids,
+            dynamodb,
             log,
         })
     }
@@ -252,13 +263,18 @@ fn agent() -> ureq::Agent {
 
 /// Sends `method url` with `headers` (and a body for writes).
 pub fn call(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
-    let request = ureq::http::Request::builder().method(method).uri(url);
-    let request = headers.iter().fold(request, |r, (k, v)| r.header(*k, *v));
     let body = if matches!(method, "POST" | "PATCH" | "PUT") {
         r#"{"title":"From the test","done":true}"#
     } else {
         ""
     };
+    call_with_body(method, url, headers, body)
+}
+
+/// Sends `method url` with `headers` and `body`.
+pub fn call_with_body(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    let request = ureq::http::Request::builder().method(method).uri(url);
+    let request = headers.iter().fold(request, |r, (k, v)| r.header(*k, *v));
     let mut response = agent()
         .run(request.body(body.to_string()).unwrap())
         .expect("the gateway answers");
