@@ -173,15 +173,54 @@ def print_table(header, rows):
 GATEWAY_PORT = 3001
 
 # (API, method, path, admin, member, no token, expired): the statuses API Gateway answers.
+# The admin and the member are personal accounts: each is its own tenant of the tasks table.
+MISSING_TASK = "/tasks/0192f0c1-7e5a-7cc3-9b1e-000000000000"
 GATEWAY_CALLS = [
     ("REST", "GET", "/prod/health", 200, 200, 200, 200),
     ("REST", "GET", "/prod/me", 200, 200, 401, 401),
     ("REST", "GET", "/prod/tasks", 200, 200, 401, 401),
-    ("REST", "DELETE", "/prod/tasks/1", 200, 403, 401, 401),
+    ("REST", "DELETE", "/prod" + MISSING_TASK, 404, 403, 401, 401),
     ("HTTP", "GET", "/me", 200, 200, 401, 403),
     ("HTTP", "POST", "/tasks", 201, 201, 401, 403),
-    ("HTTP", "DELETE", "/tasks/1", 200, 403, 401, 403),
+    ("HTTP", "DELETE", MISSING_TASK, 404, 403, 401, 403),
 ]
+
+ORG = "org_2demo00000000000000000001"
+# The tasks table's story, on the HTTP API: (step, caller, method, path, body, status). `{id}`
+# is the task the first step creates, `{version}` its version then.
+TASKS_STORY = [
+    ("an editor creates a task in the organisation", "editor", "POST", "/tasks", {"title": "Ship the tasks table"}, 201),
+    ("the editor reads it back", "editor", "GET", "/tasks/{id}", None, 200),
+    ("the editor edits it at version 1", "editor", "PATCH", "/tasks/{id}", {"title": "Ship it today", "version": 1}, 200),
+    ("a manager edits from the stale version 1", "manager", "PATCH", "/tasks/{id}", {"done": True, "version": 1}, 409),
+    ("the manager reads again and edits at version 2", "manager", "PATCH", "/tasks/{id}", {"done": True, "version": 2}, 200),
+    ("a second editor may not edit another's task", "editor2", "PATCH", "/tasks/{id}", {"title": "Mine now"}, 403),
+    ("another organisation cannot see it (404, as for a missing one)", "outsider", "GET", "/tasks/{id}", None, 404),
+    ("the editor's personal account cannot see it either", "member", "GET", "/tasks/{id}", None, 404),
+    ("the organisation's list, one per page", "editor", "GET", "/tasks?limit=1", None, 200),
+    ("the editor may not delete", "editor", "DELETE", "/tasks/{id}", None, 403),
+    ("the manager deletes it", "manager", "DELETE", "/tasks/{id}", None, 200),
+    ("and it is gone", "editor", "GET", "/tasks/{id}", None, 404),
+]
+
+
+def tasks_story(base, tokens):
+    """Walks TASKS_STORY with curl; returns (rows, failures)."""
+    rows, failures, task_id = [], 0, None
+    for text, who, method, path, body, want in TASKS_STORY:
+        path = path.replace("{id}", task_id or "missing")
+        command = ["curl", "-s", "-w", "\n%{http_code}", "-X", method, "-H", f"Authorization: Bearer {tokens[who]}"]
+        if body is not None:
+            command += ["-H", "Content-Type: application/json", "--data", json.dumps(body)]
+        output = run(*command, base + path).stdout
+        answer, _, got = output.rpartition("\n")
+        if method == "POST" and got == "201":
+            task_id = json.loads(answer)["id"]
+        ok = got == str(want)
+        failures += not ok
+        shown = method + " " + path.replace(task_id or "~", "{id}")
+        rows.append((text, who, shown, got, "ok" if ok else f"MISMATCH: want {want}: {answer[:80]}"))
+    return rows, failures
 
 
 def gateway_table(env_file):
@@ -215,8 +254,20 @@ def gateway_table(env_file):
         "no token": None,
         "expired": mint("token", "--role", "admin", "--lifetime", "-60").strip(),
     }
+    def org_token(sub, org, permissions):
+        return mint("token", "--sub", sub, "--org", org, "--permissions", permissions, "--lifetime", "600").strip()
+
+    story_tokens = {
+        "editor": org_token("user_2editor000000000000000001", ORG, "org:tasks:view,org:tasks:edit"),
+        "editor2": org_token("user_2editor000000000000000002", ORG, "org:tasks:view,org:tasks:edit"),
+        "manager": org_token("user_2manager00000000000000001", ORG, "org:tasks:view,org:tasks:edit,org:tasks:manage"),
+        "outsider": org_token("user_2outsider0000000000000001", "org_2other0000000000000000001", "org:tasks:view,org:tasks:edit,org:tasks:manage"),
+        "member": mint("token", "--sub", "user_2editor000000000000000001", "--role", "member", "--lifetime", "600").strip(),
+    }
     rows, failures = [], 0
+    story, story_failures = [], 0
     try:
+        story, story_failures = tasks_story(bases["HTTP"], story_tokens)
         for api, method, path, *wanted in GATEWAY_CALLS:
             for (who, token), want in zip(tokens.items(), wanted):
                 command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
@@ -237,8 +288,10 @@ def gateway_table(env_file):
         log.close()
     print()
     print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
+    print("\nThe tasks table (moto_server, started by local-gateway), on the HTTP API:\n")
+    print_table(("step", "caller", "request", "status", "check"), story)
     print(f"\ndemo: local-gateway stopped (Ctrl-C); its log is {log_path.relative_to(ROOT)}")
-    return len(rows), failures
+    return len(rows) + len(story), failures + story_failures
 
 
 def main():

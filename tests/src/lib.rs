@@ -47,6 +47,8 @@ pub fn dev_env() -> Vec<(&'static str, String)> {
         ("JWT_ISSUER", DEV_ISSUER.into()),
         ("AUTHORIZED_PARTIES", DEV_PARTY.into()),
         ("ACCESS_RULES", DEV_ACCESS_RULES.into()),
+        // The template's `!Ref TasksTable`, as local-gateway names it.
+        ("TASKS_TABLE", "TasksTable".into()),
     ]
 }
 
