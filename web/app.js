@@ -31,9 +31,9 @@ async function call(method, path, body) {
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  let body = null;
-  try { body = await response.json(); } catch (_) { /* an empty or non-JSON body */ }
-  return { status: response.status, body };
+  let answer = null;
+  try { answer = await response.json(); } catch (_) { /* an empty or non-JSON body */ }
+  return { status: response.status, body: answer };
 }
 
 /// What each status means for the app.

@@ -3,11 +3,14 @@
 //!
 //!   process-bench bench --bootstrap target/release/authorizer [--node bench/node-reference/index.js]
 //!   process-bench soak  --bootstrap target/release/authorizer [--invocations 100000]
+//!   process-bench handlers [--bin-dir target/release]
 //!
 //! `bench` measures cold start, warm p50/p99, invocations per second and peak RSS, interleaved
 //! with the reference Node authorizer in the same run, and prints Rust/Node ratios.
 //! `soak` runs mixed valid, invalid and malformed events of every flavour and checks every
 //! answer, zero crashes, and that peak RSS does not grow after the first 1,000 calls.
+//! `handlers` measures the cold start and warm latency of `health` (no AWS SDK) and `tasks`
+//! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,12 +45,16 @@ fn main() {
                 .unwrap_or(100_000);
             std::process::exit(soak(&bootstrap, n));
         }
+        Some("handlers") => {
+            let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
+            handlers(std::path::Path::new(&bin_dir));
+        }
         Some("bench") | None => {
             let node = flag("--node").unwrap_or_else(|| "bench/node-reference/index.js".into());
             bench(&bootstrap, &node);
         }
         Some(other) => {
-            eprintln!("usage: process-bench bench|soak [--bootstrap PATH] [--node PATH] [--invocations N] (got {other:?})");
+            eprintln!("usage: process-bench bench|soak|handlers [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
             std::process::exit(2);
         }
     }
@@ -272,6 +279,92 @@ fn bench(bootstrap: &str, node: &str) {
         rust[4],
         check(rust[4] <= 16.0)
     );
+}
+
+/// A handler process with what Lambda (and, locally, local-gateway) gives it.
+fn spawn_handler(binary: &std::path::Path, emulator: &RuntimeApi, dynamodb: &str) -> Child {
+    let (key, secret) = local_gateway::dynamodb::LOCAL_CREDENTIALS;
+    Command::new(binary)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "handler")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb)
+        .env("TASKS_TABLE", "TasksTable")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+}
+
+/// Cold start (spawn → first answer) and warm latency of `health` and `tasks`, interleaved.
+fn handlers(bin_dir: &std::path::Path) {
+    let server = local_gateway::dynamodb::LocalServer::start(std::path::Path::new("."))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let template = std::fs::read_to_string("template.yaml").expect("run from the workspace");
+    let app = local_gateway::template::App::from_template(&template, &Default::default())
+        .expect("the template reads");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(local_gateway::dynamodb::create_tables(
+            &local_gateway::dynamodb::client(&server.endpoint, "us-east-1"),
+            &app.tables,
+        ))
+        .expect("the tables are created");
+    let member = Some(tests::sample_context(Some("member")));
+    let functions = [
+        (
+            "health",
+            tests::rest_proxy_event("GET /health", "/health", None, None),
+        ),
+        (
+            "tasks",
+            tests::rest_proxy_event("GET /tasks", "/tasks", None, member),
+        ),
+    ];
+    let mut cold: Vec<Vec<f64>> = vec![vec![]; functions.len()];
+    let mut warm: Vec<Vec<f64>> = vec![vec![]; functions.len()];
+    let answer = |name: &str, reply: &Reply| {
+        let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        assert_eq!(body["statusCode"], 200, "{name}: {}", reply.body);
+    };
+    for _ in 0..COLD_SPAWNS {
+        for (f, (name, event)) in functions.iter().enumerate() {
+            let emulator = RuntimeApi::start().expect("bind loopback");
+            let pending = emulator.submit(event.to_string(), INVOKE_TIMEOUT);
+            let started = Instant::now();
+            let child = spawn_handler(&bin_dir.join(name), &emulator, &server.endpoint);
+            let reply = pending.wait(INVOKE_TIMEOUT).expect("a first answer");
+            answer(name, &reply);
+            cold[f].push(reply.received.duration_since(started).as_secs_f64() * 1000.0);
+            for _ in 0..50 {
+                let reply = invoke(&emulator, &event.to_string());
+                answer(name, &reply);
+                let sent = reply.sent.expect("sent time recorded");
+                warm[f].push(reply.received.duration_since(sent).as_secs_f64() * 1000.0);
+            }
+            stop(child);
+        }
+    }
+    println!("
+handlers: {COLD_SPAWNS} cold starts and {} warm calls each, interleaved; tasks answers GET /tasks from moto_server", COLD_SPAWNS * 50);
+    println!(
+        "{:<10} {:>28} {:>16}",
+        "function", "cold start, spawn → answer", "warm p50"
+    );
+    for (f, (name, _)) in functions.iter().enumerate() {
+        println!(
+            "{name:<10} {:>25.2} ms {:>13.2} ms",
+            median(&mut cold[f]),
+            percentile(&mut warm[f], 0.5)
+        );
+    }
 }
 
 /// The soak test. Returns the process exit code.

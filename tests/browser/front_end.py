@@ -111,8 +111,9 @@ def main():
         wait_port(GATEWAY_PORT + 1, gateway, "local-gateway")
         for port, page in zip((3000, 3003), pages):
             wait_port(port, page, f"the page server on {port}")
-        admin = mint("token", "--role", "admin", "--lifetime", "600")
-        member = mint("token", "--role", "member", "--lifetime", "600")
+        # Two personal accounts: each is its own tenant of the tasks table.
+        admin = mint("token", "--sub", "user_2admin0000000000000000001", "--role", "admin", "--lifetime", "600")
+        member = mint("token", "--sub", "user_2member000000000000000001", "--role", "member", "--lifetime", "600")
         expired = mint("token", "--role", "admin", "--lifetime", "-60")
         driver = browser()
 
