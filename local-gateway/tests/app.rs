@@ -162,6 +162,41 @@ fn parameters_come_from_defaults_and_overrides() {
 /// with the retention parameter, and the alarms the runbook describes exist and notify the
 /// optional topic.
 #[test]
+fn only_the_tasks_function_reaches_the_table_with_the_five_calls_it_makes() {
+    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let template = local_gateway::yaml::parse(&text).unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    let table = &resources["TasksTable"]["Properties"];
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["KeySchema"],
+        json!([{"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}])
+    );
+    for (name, resource) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+    {
+        let policies = &resource["Properties"]["Policies"];
+        if name != "TasksFunction" {
+            assert!(policies.is_null(), "{name} has policies: {policies}");
+            continue;
+        }
+        assert_eq!(
+            resource["Properties"]["Environment"]["Variables"]["TASKS_TABLE"],
+            json!({"Ref": "TasksTable"})
+        );
+        assert_eq!(
+            policies,
+            &json!([{"Statement": [{
+                "Effect": "Allow",
+                "Action": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Resource": {"Fn::GetAtt": ["TasksTable", "Arn"]}
+            }]}])
+        );
+    }
+}
+
+#[test]
 fn the_template_keeps_logs_for_a_set_time_and_alarms_on_what_the_runbook_covers() {
     let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
     let template = local_gateway::yaml::parse(&text).unwrap();
