@@ -288,7 +288,10 @@ fn spawn_handler(binary: &std::path::Path, emulator: &RuntimeApi, dynamodb: &str
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
         .env("AWS_LAMBDA_FUNCTION_NAME", "handler")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/handler")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", key)
         .env("AWS_SECRET_ACCESS_KEY", secret)
@@ -306,7 +309,14 @@ fn handlers(bin_dir: &std::path::Path) {
     let server = local_gateway::dynamodb::LocalServer::start(std::path::Path::new("."))
         .unwrap_or_else(|e| panic!("{e}"));
     let template = std::fs::read_to_string("template.yaml").expect("run from the workspace");
-    let app = local_gateway::template::App::from_template(&template, &Default::default())
+    let settings = local_gateway::template::Settings {
+        env_file: tests::dev_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        ..Default::default()
+    };
+    let app = local_gateway::template::App::from_template(&template, &settings)
         .expect("the template reads");
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
