@@ -4,7 +4,8 @@
 //!
 //! Every call names the tenant: there is no way to reach an item without one, so a caller's id
 //! can only ever select among their own tenant's tasks. Writes are conditional, so two edits
-//! from the same version cannot both win (the second is a `Conflict`).
+//! from the same version cannot both win (the second is a `Conflict`). Attribute names always go
+//! through `#placeholders`, so none can collide with DynamoDB's reserved words.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -115,7 +116,8 @@ impl TaskStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("tenant = :tenant")
+            .key_condition_expression("#tenant = :tenant")
+            .expression_attribute_names("#tenant", "tenant")
             .expression_attribute_values(":tenant", s(tenant))
             .consistent_read(true)
             .limit(limit as i32 + 1);
@@ -156,7 +158,7 @@ impl TaskStore {
 
     /// Stores a new task; never overwrites one.
     pub async fn create(&self, tenant: &str, task: &Task) -> Result<(), StoreError> {
-        let mut item = HashMap::from([
+        let item = HashMap::from([
             ("tenant".to_string(), s(tenant)),
             ("id".to_string(), s(&task.id)),
             ("title".to_string(), s(&task.title)),
@@ -166,12 +168,12 @@ impl TaskStore {
             ("updated_at".to_string(), s(&task.updated_at)),
             ("version".to_string(), n(task.version)),
         ]);
-        item.retain(|_, v| !matches!(v, AttributeValue::S(text) if text.is_empty()));
         self.client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", "id")
             .send()
             .await
             .map(|_| ())
@@ -186,7 +188,7 @@ impl TaskStore {
         changes: &Changes,
         version: u64,
     ) -> Result<Task, StoreError> {
-        let mut set = vec!["#version = #version + :one", "updated_at = :now"];
+        let mut set = vec!["#version = #version + :one", "#updated_at = :now"];
         let mut update = self
             .client
             .update_item()
@@ -195,6 +197,7 @@ impl TaskStore {
             .key("id", s(id))
             .condition_expression("#version = :expected")
             .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#updated_at", "updated_at")
             .expression_attribute_values(":expected", n(version))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", s(&now()))
@@ -206,8 +209,10 @@ impl TaskStore {
                 .expression_attribute_values(":title", s(title));
         }
         if let Some(done) = changes.done {
-            set.push("done = :done");
-            update = update.expression_attribute_values(":done", AttributeValue::Bool(done));
+            set.push("#done = :done");
+            update = update
+                .expression_attribute_names("#done", "done")
+                .expression_attribute_values(":done", AttributeValue::Bool(done));
         }
         let output = update
             .update_expression(format!("SET {}", set.join(", ")))
@@ -228,7 +233,8 @@ impl TaskStore {
             .table_name(&self.table)
             .key("tenant", s(tenant))
             .key("id", s(id))
-            .condition_expression("attribute_exists(id)")
+            .condition_expression("attribute_exists(#id)")
+            .expression_attribute_names("#id", "id")
             .send()
             .await
             .map(|_| ())

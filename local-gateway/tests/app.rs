@@ -8,15 +8,6 @@ use common::*;
 use local_gateway::template::{App, Settings};
 use serde_json::{json, Value};
 
-/// The DEV-ONLY settings as an env file, as `mint env` writes them.
-fn dev_env_file() -> TempFile {
-    let text: String = tests::dev_env()
-        .into_iter()
-        .map(|(k, v)| format!("{k}='{v}'\n"))
-        .collect();
-    TempFile::new("dev.env", &text)
-}
-
 fn token(role: &str, lifetime: i64) -> String {
     let now = tests::SAMPLE_IAT.max(authorizer::now()) as i64;
     let claims = tests::clerk_claims(
@@ -48,10 +39,7 @@ fn every_route_of_both_apis_for_admin_member_no_token_and_expired() {
         local_gateway::dynamodb::client(g.dynamodb.as_deref().unwrap(), "us-east-1"),
         "TasksTable".into(),
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let seed = || {
         for owner in [
             "user_2admin0000000000000000001",

@@ -23,14 +23,6 @@ const VIEW: &[&str] = &["org:tasks:view"];
 const EDIT: &[&str] = &["org:tasks:view", "org:tasks:edit"];
 const MANAGE: &[&str] = &["org:tasks:view", "org:tasks:edit", "org:tasks:manage"];
 
-fn dev_env_file() -> TempFile {
-    let text: String = tests::dev_env()
-        .into_iter()
-        .map(|(k, v)| format!("{k}='{v}'\n"))
-        .collect();
-    TempFile::new("tasks-dev.env", &text)
-}
-
 fn start(args: &[&str]) -> (Gateway, TempFile) {
     let env = dev_env_file();
     let mut all = vec!["--env-file", env.path()];
@@ -69,13 +61,6 @@ fn send(method: &str, url: &str, token: &str, body: Option<Value>) -> Answer {
         ],
         &body,
     )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// The handler's own store on the gateway's table: seeds and inspects it as the handler does.

@@ -306,13 +306,16 @@ pub fn get(url: &str, token: Option<&str>) -> Answer {
     call_with_token("GET", url, token)
 }
 
-/// A file in the system temp dir, removed on drop.
+/// A file in the system temp dir, removed on drop. Each has its own path, so tests running in
+/// parallel never remove each other's file.
 pub struct TempFile(pub PathBuf);
 
 impl TempFile {
     pub fn new(name: &str, text: &str) -> TempFile {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path =
-            std::env::temp_dir().join(format!("local-gateway-{}-{name}", std::process::id()));
+            std::env::temp_dir().join(format!("local-gateway-{}-{n}-{name}", std::process::id()));
         std::fs::write(&path, text).unwrap();
         TempFile(path)
     }
@@ -326,4 +329,21 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// The DEV-ONLY settings as an env file, as `mint env` writes them.
+pub fn dev_env_file() -> TempFile {
+    let text: String = tests::dev_env()
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'\n"))
+        .collect();
+    TempFile::new("dev.env", &text)
+}
+
+/// A current-thread runtime for the tests' own SDK calls (seeding and inspecting tables).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
