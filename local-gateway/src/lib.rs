@@ -2,8 +2,9 @@
 //! Gateway's semantics and no Docker. See ARCHITECTURE.md.
 //!
 //! `template` reads the app (through `yaml`); `dynamodb` creates its tables on a local
-//! DynamoDB-compatible server; `functions` runs each function under its own Lambda Runtime API; `gateway` is API Gateway's request path (with `routing` and `events`,
-//! policies evaluated by `authorizer::policy`); `server` is the HTTP side.
+//! DynamoDB-compatible server; `functions` runs each function under its own Lambda Runtime API;
+//! `gateway` is API Gateway's request path (with `routing` and `events`, policies evaluated by
+//! `authorizer::policy`); `server` is the HTTP side.
 
 pub mod cli;
 pub mod cors;
@@ -72,7 +73,7 @@ fn build(app: &App, template_dir: &Path) -> Result<(), String> {
 
 /// Runs the gateway until Ctrl-C or SIGTERM; then stops every function process.
 pub async fn run(options: Options) -> Result<(), String> {
-    let app = load(&options)?;
+    let mut app = load(&options)?;
     let template_dir = options
         .template
         .parent()
@@ -89,11 +90,9 @@ pub async fn run(options: Options) -> Result<(), String> {
             .join("release")
     });
     let dynamodb = tables(&app, &options, &template_dir).await?;
-    let mut app = app;
+    let environment = local_environment(&options, dynamodb.endpoint());
     for function in app.functions.values_mut() {
-        function
-            .environment
-            .extend(local_environment(&options, dynamodb.endpoint()));
+        function.environment.extend(environment.iter().cloned());
     }
     let functions = Functions::start(&app.functions, &bin_dir)?;
     let gateway = Arc::new(Gateway::new(app, functions));
@@ -148,8 +147,9 @@ pub async fn run(options: Options) -> Result<(), String> {
             listener,
         )));
     }
+    let shutdown = shutdown_signal()?;
     println!("local-gateway: ready (Ctrl-C stops it)");
-    wait_for_shutdown().await;
+    shutdown.await;
     for task in tasks {
         task.abort();
     }
@@ -221,16 +221,20 @@ fn local_environment(options: &Options, dynamodb: Option<&str>) -> Vec<(String, 
     environment
 }
 
-async fn wait_for_shutdown() {
+/// Waits for Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
+/// when it is awaited: call it before saying "ready", so a signal sent the moment the gateway is
+/// ready stops it cleanly instead of killing it with the functions still running.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match terminate.as_mut() {
-                Some(s) => { s.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
+    let listen = |kind| signal(kind).map_err(|e| format!("cannot listen for signals: {e}"));
+    let (mut interrupt, mut terminate) = (
+        listen(SignalKind::interrupt())?,
+        listen(SignalKind::terminate())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
