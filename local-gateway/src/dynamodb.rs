@@ -162,13 +162,28 @@ pub async fn create_tables(client: &Client, tables: &[Table]) -> Result<(), Stri
 
 /// An existing table is reused only if its key is the template's.
 async fn check_existing(client: &Client, table: &Table) -> Result<(), String> {
+    let key = key_schema(client, &table.name)
+        .await
+        .map_err(|e| format!("table {}: {e}", table.logical_id))?;
+    if key != table.key_schema {
+        return Err(format!(
+            "table {}: {} already exists on the endpoint with the key {key:?}, not the template's {:?}; delete it or use another endpoint",
+            table.logical_id, table.name, table.key_schema
+        ));
+    }
+    Ok(())
+}
+
+/// A table's key as the server describes it: (attribute, `HASH` or `RANGE`), as in
+/// `template::Table::key_schema`.
+pub async fn key_schema(client: &Client, table: &str) -> Result<Vec<(String, String)>, String> {
     let described = client
         .describe_table()
-        .table_name(&table.name)
+        .table_name(table)
         .send()
         .await
-        .map_err(|e| format!("table {}: {}", table.logical_id, DisplayErrorContext(&e)))?;
-    let key: Vec<(String, String)> = described
+        .map_err(|e| DisplayErrorContext(&e).to_string())?;
+    Ok(described
         .table()
         .map(|t| t.key_schema())
         .unwrap_or_default()
@@ -179,12 +194,5 @@ async fn check_existing(client: &Client, table: &Table) -> Result<(), String> {
                 k.key_type().as_str().to_string(),
             )
         })
-        .collect();
-    if key != table.key_schema {
-        return Err(format!(
-            "table {}: {} already exists on the endpoint with the key {key:?}, not the template's {:?}; delete it or use another endpoint",
-            table.logical_id, table.name, table.key_schema
-        ));
-    }
-    Ok(())
+        .collect())
 }
