@@ -37,38 +37,38 @@ where
     let cors = Cors::from_env()?;
     let (cors, handler) = (&cors, &handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let response = match ApiRequest::from_event(&event.payload) {
-            Ok(request) => {
-                let origin = request.origin.clone();
-                (handler(request).await, origin)
-            }
-            Err(problem) => (ApiResponse::error(400, &problem), None),
-        };
-        Ok::<Value, std::convert::Infallible>(finish(response, cors))
+        Ok::<Value, std::convert::Infallible>(respond(handler, &event.payload, cors).await)
     }))
     .await
 }
 
-/// Event JSON → response JSON, whichever API flavour sent it, with no CORS headers. Never
-/// fails: an event we cannot read is a 400.
-pub fn handle_event(handler: impl FnOnce(&ApiRequest) -> ApiResponse, event: &Value) -> Value {
-    respond(handler, event, &Cors::default())
-}
-
-/// As `handle_event`, with the CORS headers for the request's `Origin`.
-pub fn respond(
-    handler: impl FnOnce(&ApiRequest) -> ApiResponse,
-    event: &Value,
-    cors: &Cors,
-) -> Value {
-    let response = match ApiRequest::from_event(event) {
-        Ok(request) => (handler(&request), request.origin),
+/// Event JSON → response JSON, whichever API flavour sent it, with the CORS headers for the
+/// request's `Origin`. Never fails: an event we cannot read is a 400.
+pub async fn respond<F, Fut>(handler: F, event: &Value, cors: &Cors) -> Value
+where
+    F: FnOnce(ApiRequest) -> Fut,
+    Fut: Future<Output = ApiResponse>,
+{
+    let (response, origin) = match ApiRequest::from_event(event) {
+        Ok(request) => {
+            let origin = request.origin.clone();
+            (handler(request).await, origin)
+        }
         Err(problem) => (ApiResponse::error(400, &problem), None),
     };
-    finish(response, cors)
+    response.to_lambda(&cors.headers(origin.as_deref()))
 }
 
-/// A response and the request's `Origin` → the Lambda proxy response.
-fn finish((response, origin): (ApiResponse, Option<String>), cors: &Cors) -> Value {
-    response.to_lambda(&cors.headers(origin.as_deref()))
+/// `respond` with no CORS headers, on a current-thread runtime as the Lambda adapter runs it:
+/// for tests and tools that call a handler without Lambda.
+pub fn handle_event<F, Fut>(handler: F, event: &Value) -> Value
+where
+    F: FnOnce(ApiRequest) -> Fut,
+    Fut: Future<Output = ApiResponse>,
+{
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(respond(handler, event, &Cors::default()))
 }

@@ -122,9 +122,7 @@ impl TaskStore {
             .consistent_read(true)
             .limit(limit as i32 + 1);
         if let Some(after) = after {
-            query = query
-                .exclusive_start_key("tenant", s(tenant))
-                .exclusive_start_key("id", s(after));
+            query = query.set_exclusive_start_key(Some(key(tenant, after)));
         }
         let output = query.send().await.map_err(failed)?;
         let mut tasks = output
@@ -147,8 +145,7 @@ impl TaskStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("tenant", s(tenant))
-            .key("id", s(id))
+            .set_key(Some(key(tenant, id)))
             .consistent_read(true)
             .send()
             .await
@@ -158,9 +155,8 @@ impl TaskStore {
 
     /// Stores a new task; never overwrites one.
     pub async fn create(&self, tenant: &str, task: &Task) -> Result<(), StoreError> {
-        let item = HashMap::from([
-            ("tenant".to_string(), s(tenant)),
-            ("id".to_string(), s(&task.id)),
+        let mut item = key(tenant, &task.id);
+        item.extend([
             ("title".to_string(), s(&task.title)),
             ("done".to_string(), AttributeValue::Bool(task.done)),
             ("created_by".to_string(), s(&task.created_by)),
@@ -193,8 +189,7 @@ impl TaskStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("tenant", s(tenant))
-            .key("id", s(id))
+            .set_key(Some(key(tenant, id)))
             .condition_expression("#version = :expected")
             .expression_attribute_names("#version", "version")
             .expression_attribute_names("#updated_at", "updated_at")
@@ -231,8 +226,7 @@ impl TaskStore {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key("tenant", s(tenant))
-            .key("id", s(id))
+            .set_key(Some(key(tenant, id)))
             .condition_expression("attribute_exists(#id)")
             .expression_attribute_names("#id", "id")
             .send()
@@ -250,6 +244,11 @@ pub fn now() -> String {
     DateTime::from(SystemTime::now())
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_default()
+}
+
+/// The item key: the one place that names the table's key attributes.
+fn key(tenant: &str, id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([("tenant".to_string(), s(tenant)), ("id".to_string(), s(id))])
 }
 
 fn s(text: &str) -> AttributeValue {

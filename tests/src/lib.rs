@@ -872,15 +872,10 @@ pub fn unreachable_task_store() -> api_handlers::task_store::TaskStore {
     )
 }
 
-/// Runs the tasks handler on `event` against `store` (on a current-thread runtime, as the
-/// Lambda adapter does).
+/// Runs the tasks handler on `event` against `store`.
 pub fn tasks_event(store: &api_handlers::task_store::TaskStore, event: &Value) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     api_handlers::handle_event(
-        |request| runtime.block_on(api_handlers::tasks::handle(store, request)),
+        |request| async move { api_handlers::tasks::handle(store, &request).await },
         event,
     )
 }

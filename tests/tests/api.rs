@@ -15,7 +15,12 @@ fn answer(function: &str, event: &Value) -> Value {
         "tasks" => return tasks(event),
         other => panic!("unknown function {other}"),
     };
-    handle_event(handler, event)
+    sync(handler, event)
+}
+
+/// A plain (synchronous) route through the same adapter as the Lambda.
+fn sync(handler: fn(&ApiRequest) -> ApiResponse, event: &Value) -> Value {
+    handle_event(|request| async move { handler(&request) }, event)
 }
 
 fn read(file: &str) -> Value {
@@ -49,8 +54,8 @@ fn every_api_sample_event_gets_its_status() {
 
 #[test]
 fn me_reads_rest_and_http_api_contexts_alike() {
-    let rest = handle_event(routes::me, &read("rest-me-admin.json"));
-    let http = handle_event(routes::me, &read("http-me-admin.json"));
+    let rest = sync(routes::me, &read("rest-me-admin.json"));
+    let http = sync(routes::me, &read("http-me-admin.json"));
     let expected = json!({
         "sub": "user_2admin0000000000000000001",
         "sid": "sess_2admin0000000000000000001",
@@ -68,7 +73,7 @@ fn me_reads_rest_and_http_api_contexts_alike() {
 fn me_shows_the_organisation_and_keeps_it_out_of_metadata() {
     let context = org_context(SAMPLE_MANAGER, &["org:tasks:view", "org:tasks:manage"]);
     let event = rest_proxy_event("GET /me", "/me", None, Some(context));
-    let me = body(&handle_event(routes::me, &event));
+    let me = body(&sync(routes::me, &event));
     assert_eq!(me["org_id"], SAMPLE_ORG);
     assert_eq!(me["org_role"], "org:member");
     assert_eq!(
@@ -233,7 +238,7 @@ fn unreadable_events_and_wrong_methods_are_json_errors_not_panics() {
         body(&response);
     }
     let put = rest_proxy_event("PUT /health", "/health", None, None);
-    assert_eq!(handle_event(routes::health, &put)["statusCode"], 405);
+    assert_eq!(sync(routes::health, &put)["statusCode"], 405);
     let member = Some(sample_context(Some("member")));
     let put = rest_proxy_event("PUT /tasks", "/tasks", Some("{}"), member);
     assert_eq!(tasks(&put)["statusCode"], 405);
