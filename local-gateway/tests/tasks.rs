@@ -423,11 +423,7 @@ fn a_missing_or_unreachable_table_is_a_500_with_the_reason_in_the_log() {
         !answer.body.contains("ResourceNotFound"),
         "the reason is logged, not answered"
     );
-    let log = gateway.output();
-    let failure = log
-        .lines()
-        .find(|l| l.contains("the tasks table failed"))
-        .unwrap_or_else(|| panic!("a logged reason:\n{log}"));
+    let failure = gateway.wait_for_lines("the tasks table failed", 1)[0].clone();
     assert!(
         failure.contains("ResourceNotFoundException") && failure.contains("TasksTable"),
         "{failure}"
@@ -437,18 +433,15 @@ fn a_missing_or_unreachable_table_is_a_500_with_the_reason_in_the_log() {
     drop(server);
     let answer = send("POST", &tasks, &me, Some(json!({ "title": "After" })));
     assert_eq!(answer.status, 500, "{}", answer.body);
-    let log = gateway.output();
-    let failures: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("the tasks table failed"))
-        .collect();
-    assert_eq!(failures.len(), 2, "{log}");
+    let failures = gateway.wait_for_lines("the tasks table failed", 2);
+    assert_eq!(failures.len(), 2, "{failures:?}");
     assert!(
         failures[1].contains("dispatch failure") || failures[1].contains("onnect"),
         "{}",
         failures[1]
     );
     // No panic, no crash: the same process answered throughout.
+    let log = gateway.output();
     assert!(
         !log.contains("panicked") && !log.contains("TasksFunction: the process exited"),
         "{log}"

@@ -165,29 +165,41 @@ impl Gateway {
 
     /// The gateway's own request lines so far.
     pub fn request_lines(&self) -> Vec<String> {
+        self.lines_with(" route=")
+    }
+
+    /// The output lines that contain `needle`, so far.
+    pub fn lines_with(&self, needle: &str) -> Vec<String> {
         self.log
             .lock()
             .unwrap()
             .iter()
-            .filter(|l| l.contains(" route="))
+            .filter(|l| l.contains(needle))
             .cloned()
             .collect()
     }
 
-    /// Waits for the request log line of the `n`th request (1-based) and returns it.
-    pub fn request_line(&self, n: usize) -> String {
+    /// Waits until `count` output lines contain `needle` (a process's log line reaches the
+    /// gateway's output a little after its answer) and returns them.
+    pub fn wait_for_lines(&self, needle: &str, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            if let Some(line) = self.request_lines().get(n - 1) {
-                return line.clone();
+            let lines = self.lines_with(needle);
+            if lines.len() >= count {
+                return lines;
             }
             assert!(
                 Instant::now() < deadline,
-                "no request line {n}: {:?}",
-                self.request_lines()
+                "{count} lines with {needle:?} expected, got {lines:?}:\n{}",
+                self.output()
             );
             thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Waits for the request log line of the `n`th request (1-based) and returns it.
+    pub fn request_line(&self, n: usize) -> String {
+        self.wait_for_lines(" route=", n)[n - 1].clone()
     }
 
     /// Asserts that the `n`th request's log line says `needle`.
