@@ -1,15 +1,28 @@
 //! The `when` of an `ACCESS_RULES` entry: Clerk's `has()` checks, parsed once at init and
-//! evaluated on a `Session` per call.
+//! evaluated on a `Credential` per call.
 //!
 //! Every condition must hold. A value is a string or a list meaning "any one of these".
+//!
+//! Fail closed: an entry is for session tokens unless its `token` says otherwise, and the
+//! session conditions (`role` … `impersonation`) never hold for another kind of token.
 
 use serde_json::{Map, Value};
 
-use crate::session::{org_role, Scoped, Session};
+use crate::credential::Credential;
+use crate::kind::{self, Kinds, TokenKind, MACHINE_SUBJECT_PREFIX};
+use crate::session::{org_role, Scoped};
 
 /// The conditions of one entry. `None` = not asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conditions {
+    /// The kinds of token the entry is for; `None` is session tokens only.
+    pub token: Option<Kinds>,
+    /// M2M only: the calling machine's id (`sub`).
+    pub machine: Option<Vec<String>>,
+    /// OAuth only: the `client_id`.
+    pub client: Option<Vec<String>>,
+    /// OAuth only: a scope, compared as a whole word.
+    pub scope: Option<Vec<String>>,
     pub role: Option<Vec<String>>,
     pub org: Option<bool>,
     pub org_role: Option<Vec<String>>,
@@ -17,11 +30,20 @@ pub struct Conditions {
     pub plan: Option<Vec<Billing>>,
     pub feature: Option<Vec<Billing>>,
     pub reverification: Option<Reverification>,
+    /// `false`: only when there is no `act`; `true`: only when there is one.
+    pub impersonation: Option<bool>,
 }
 
-/// The first condition a session does not meet; the rules turn it into the log's reason.
+/// The first condition a credential does not meet; the rules turn it into the log's reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unmet {
+    /// `token` (or its default, session tokens) does not list the credential's kind.
+    TokenKind,
+    Machine,
+    Client,
+    Scope,
+    /// A session condition, and the credential is not a session token.
+    NotASession,
     /// `role`: the token has no role at `ROLE_CLAIM`.
     NoRole,
     /// `role`: the token's role is not one of those listed.
@@ -36,6 +58,10 @@ pub enum Unmet {
     Feature,
     /// `reverification`: the factors were not verified recently enough (or `fva` is missing).
     Reverification,
+    /// `impersonation: false`, and the token has an `act`.
+    Impersonated,
+    /// `impersonation: true`, and the token has no `act`.
+    NotImpersonated,
 }
 
 impl Unmet {
@@ -43,13 +69,19 @@ impl Unmet {
     /// the entry a session came closest to meeting.
     pub fn rank(self) -> u8 {
         match self {
-            Unmet::NoRole | Unmet::Role => 0,
-            Unmet::NoOrganization | Unmet::OrganizationActive => 1,
-            Unmet::OrgRole => 2,
-            Unmet::Permission => 3,
-            Unmet::Plan => 4,
-            Unmet::Feature => 5,
-            Unmet::Reverification => 6,
+            Unmet::TokenKind => 0,
+            Unmet::Machine => 1,
+            Unmet::Client => 2,
+            Unmet::Scope => 3,
+            Unmet::NotASession => 4,
+            Unmet::NoRole | Unmet::Role => 5,
+            Unmet::NoOrganization | Unmet::OrganizationActive => 6,
+            Unmet::OrgRole => 7,
+            Unmet::Permission => 8,
+            Unmet::Plan => 9,
+            Unmet::Feature => 10,
+            Unmet::Reverification => 11,
+            Unmet::Impersonated | Unmet::NotImpersonated => 12,
         }
     }
 }
@@ -88,7 +120,11 @@ pub struct Reverification {
 }
 
 /// The keys a `when` object may hold.
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 12] = [
+    "token",
+    "machine",
+    "client",
+    "scope",
     "role",
     "org",
     "org_role",
@@ -96,6 +132,19 @@ pub const KEYS: [&str; 7] = [
     "plan",
     "feature",
     "reverification",
+    "impersonation",
+];
+
+/// The conditions that only a session token can meet.
+const SESSION_KEYS: [&str; 8] = [
+    "role",
+    "org",
+    "org_role",
+    "permission",
+    "plan",
+    "feature",
+    "reverification",
+    "impersonation",
 ];
 
 impl Conditions {
@@ -116,6 +165,50 @@ impl Conditions {
             ));
         }
         let names = |key: &str| when.get(key).map(|v| names(key, v)).transpose();
+        let flag = |key: &str| {
+            when.get(key)
+                .map(|v| v.as_bool().ok_or(format!("{key:?} must be true or false")))
+                .transpose()
+        };
+        let token = names("token")?
+            .map(|list| {
+                list.iter()
+                    .map(|name| TokenKind::parse(name).map_err(|e| format!("\"token\" {e}")))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .map(|kinds| Kinds::of(&kinds));
+        let kinds = token.unwrap_or(Kinds::SESSION);
+        // A condition that no credential of the entry's kinds can meet is a mistake: say so
+        // at init rather than grant nothing quietly.
+        let needs = |key: &str, kind: TokenKind| {
+            if when.contains_key(key) && !kinds.contains(kind) {
+                Err(format!(
+                    "{key:?} only holds for {}, and this entry is for {}; add \"token\": \"{}\"",
+                    kind.name(),
+                    kind::names(&kinds.list()),
+                    kind.name()
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        needs("machine", TokenKind::Machine)?;
+        needs("client", TokenKind::OAuth)?;
+        needs("scope", TokenKind::OAuth)?;
+        for key in SESSION_KEYS {
+            needs(key, TokenKind::Session)?;
+        }
+        let machine = names("machine")?;
+        if let Some(bad) = machine
+            .iter()
+            .flatten()
+            .find(|m| !m.starts_with(MACHINE_SUBJECT_PREFIX))
+        {
+            return Err(format!(
+                "\"machine\" has {bad:?}; name Clerk machine ids, mch_…"
+            ));
+        }
         let billing = |key: &str| {
             names(key).and_then(|list| {
                 list.map(|l| l.iter().map(|n| billing(n)).collect())
@@ -123,21 +216,71 @@ impl Conditions {
             })
         };
         Ok(Conditions {
+            token,
+            machine,
+            client: names("client")?,
+            scope: names("scope")?,
             role: names("role")?,
-            org: when
-                .get("org")
-                .map(|v| v.as_bool().ok_or("\"org\" must be true or false"))
-                .transpose()?,
+            org: flag("org")?,
             org_role: names("org_role")?.map(|l| l.iter().map(|r| org_role(r)).collect()),
             permission: names("permission")?,
             plan: billing("plan")?,
             feature: billing("feature")?,
             reverification: when.get("reverification").map(reverification).transpose()?,
+            impersonation: flag("impersonation")?,
         })
     }
 
+    /// The kinds of token the entry is for.
+    pub fn kinds(&self) -> Kinds {
+        self.token.unwrap_or(Kinds::SESSION)
+    }
+
+    /// True when a condition only a session can meet is asked.
+    fn asks_session(&self) -> bool {
+        self.role.is_some()
+            || self.org.is_some()
+            || self.org_role.is_some()
+            || self.permission.is_some()
+            || self.plan.is_some()
+            || self.feature.is_some()
+            || self.reverification.is_some()
+            || self.impersonation.is_some()
+    }
+
     /// The first unmet condition, in a fixed order, or `None` when all hold.
-    pub fn check(&self, session: &Session<'_>) -> Option<Unmet> {
+    pub fn check(&self, credential: &Credential<'_>) -> Option<Unmet> {
+        if !self.kinds().contains(credential.kind) {
+            return Some(Unmet::TokenKind);
+        }
+        if let Some(machines) = &self.machine {
+            if credential.kind != TokenKind::Machine
+                || !machines.iter().any(|m| m == credential.subject)
+            {
+                return Some(Unmet::Machine);
+            }
+        }
+        if let Some(clients) = &self.client {
+            if !credential
+                .client
+                .is_some_and(|c| clients.iter().any(|x| x == c))
+            {
+                return Some(Unmet::Client);
+            }
+        }
+        if let Some(scopes) = &self.scope {
+            if !scopes
+                .iter()
+                .any(|s| credential.scopes.contains(&s.as_str()))
+            {
+                return Some(Unmet::Scope);
+            }
+        }
+        let session = match &credential.session {
+            Some(session) => session,
+            None if self.asks_session() => return Some(Unmet::NotASession),
+            None => return None,
+        };
         if let Some(roles) = &self.role {
             match session.role {
                 None => return Some(Unmet::NoRole),
@@ -179,6 +322,11 @@ impl Conditions {
             if !reverification.is_fresh(session.factor_age) {
                 return Some(Unmet::Reverification);
             }
+        }
+        match (self.impersonation, credential.impersonated) {
+            (Some(false), true) => return Some(Unmet::Impersonated),
+            (Some(true), false) => return Some(Unmet::NotImpersonated),
+            _ => {}
         }
         None
     }

@@ -5,6 +5,8 @@
 use std::fmt;
 
 use crate::keys;
+use crate::kind::{self, Kinds, TokenKind, MACHINE_SUBJECT_PREFIX};
+use crate::publishable_key;
 use crate::rules::AccessRules;
 use crate::verify::{ClaimChecks, Verifier};
 
@@ -32,6 +34,8 @@ pub struct Config {
     pub http_api_response: HttpApiResponse,
     /// The CloudWatch namespace of the per-decision EMF records.
     pub metrics_namespace: String,
+    /// `__session_<suffix>` of `CLERK_PUBLISHABLE_KEY`: read before `__session`.
+    pub session_cookie: Option<String>,
 }
 
 /// A setting that cannot be used, and why.
@@ -77,18 +81,49 @@ impl Config {
             problem,
         })?;
 
+        let publishable_key = setting(&lookup, "CLERK_PUBLISHABLE_KEY", publishable_key::parse)?;
+        let mut issuer = setting(&lookup, "JWT_ISSUER", |v| Ok(v.trim().to_string()))?;
+        if let Some(key) = &publishable_key {
+            match &issuer {
+                Some(set) if *set != key.issuer => {
+                    return Err(ConfigError {
+                        variable: "JWT_ISSUER",
+                        problem: format!(
+                            "is {set:?}, but CLERK_PUBLISHABLE_KEY names the issuer {:?}; \
+                             leave JWT_ISSUER unset or make them agree",
+                            key.issuer
+                        ),
+                    })
+                }
+                _ => issuer = Some(key.issuer.clone()),
+            }
+        }
+        let accepted =
+            setting(&lookup, "ACCEPTED_TOKENS", kind::parse_accepted)?.unwrap_or(Kinds::SESSION);
+        let machine_id = setting(&lookup, "MACHINE_ID", parse_machine_id)?;
+        if accepted.contains(TokenKind::Machine) && machine_id.is_none() {
+            return Err(ConfigError {
+                variable: "MACHINE_ID",
+                problem: "is not set, and ACCEPTED_TOKENS accepts m2m_token; set it to this \
+                          API's own Clerk machine id (mch_…), which M2M tokens must target"
+                    .into(),
+            });
+        }
         let checks = ClaimChecks {
-            issuer: setting(&lookup, "JWT_ISSUER", |v| Ok(v.trim().to_string()))?,
+            issuer,
             authorized_parties: setting(&lookup, "AUTHORIZED_PARTIES", parse_parties)?,
             audiences: setting(&lookup, "JWT_AUDIENCE", parse_list)?,
             clock_skew: setting(&lookup, "CLOCK_SKEW_SECONDS", parse_skew)?
                 .unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS),
             allow_pending_sessions: setting(&lookup, "ALLOW_PENDING_SESSIONS", parse_bool)?
                 .unwrap_or(false),
+            accepted,
+            machine_id,
+            oauth_audiences: setting(&lookup, "OAUTH_AUDIENCE", parse_list)?,
         };
         let role_claim = setting(&lookup, "ROLE_CLAIM", parse_claim_path)?
             .unwrap_or_else(|| vec!["metadata".into(), "role".into()]);
-        let rules = access_rules(&lookup)?;
+        let rules = access_rules(&lookup, accepted)?;
         let http_api_response = setting(&lookup, "HTTP_API_RESPONSE", |v| match v.trim() {
             "simple" => Ok(HttpApiResponse::Simple),
             "policy" => Ok(HttpApiResponse::Policy),
@@ -109,6 +144,7 @@ impl Config {
             rules,
             http_api_response,
             metrics_namespace,
+            session_cookie: publishable_key.map(|key| key.session_cookie),
         })
     }
 
@@ -125,7 +161,32 @@ impl Config {
                     .to_string(),
             );
         }
-        if self.verifier.checks().authorized_parties.is_none() {
+        let checks = self.verifier.checks();
+        for kind in checks.accepted.list() {
+            if !self.rules.entry_kinds().any(|kinds| kinds.contains(kind)) {
+                warnings.push(format!(
+                    "ACCEPTED_TOKENS accepts {0}, but no ACCESS_RULES entry is for it, so every \
+                     {0} is refused; add an entry with \"token\": \"{0}\"",
+                    kind.name()
+                ));
+            }
+        }
+        if checks.accepted.contains(TokenKind::OAuth) && checks.oauth_audiences.is_none() {
+            warnings.push(
+                "OAUTH_AUDIENCE is not set, so OAuth access tokens issued to any of your Clerk \
+                 instance's OAuth applications for any resource are accepted; set it to this \
+                 API's audience"
+                    .to_string(),
+            );
+        }
+        if checks.machine_id.is_some() && !checks.accepted.contains(TokenKind::Machine) {
+            warnings.push(
+                "MACHINE_ID is set, but ACCEPTED_TOKENS does not accept m2m_token, so it is not \
+                 used"
+                    .to_string(),
+            );
+        }
+        if checks.authorized_parties.is_none() {
             warnings.push(
                 "AUTHORIZED_PARTIES is not set, so tokens minted for any of your Clerk \
                  instance's origins are accepted; set it to your front end's origin(s)"
@@ -137,8 +198,12 @@ impl Config {
 }
 
 /// `ACCESS_RULES`, or the file `ACCESS_RULES_FILE` names (Lambda allows 4 KB of environment
-/// variables in all, so a large rule set ships as a file, e.g. in a layer under `/opt`).
-fn access_rules(lookup: &impl Fn(&str) -> Option<String>) -> Result<AccessRules, ConfigError> {
+/// variables in all, so a large rule set ships as a file, e.g. in a layer under `/opt`). An
+/// entry for a kind of token that is not `accepted` would never apply: refused.
+fn access_rules(
+    lookup: &impl Fn(&str) -> Option<String>,
+    accepted: Kinds,
+) -> Result<AccessRules, ConfigError> {
     let inline = setting(lookup, "ACCESS_RULES", |v| Ok(v.to_string()))?;
     let file = setting(lookup, "ACCESS_RULES_FILE", |v| Ok(v.trim().to_string()))?;
     let (variable, json) = match (inline, file) {
@@ -158,7 +223,34 @@ fn access_rules(lookup: &impl Fn(&str) -> Option<String>) -> Result<AccessRules,
         }
         (None, None) => ("ACCESS_RULES", AccessRules::DEFAULT_JSON.to_string()),
     };
-    AccessRules::parse(&json).map_err(|problem| ConfigError { variable, problem })
+    let rules = AccessRules::parse(&json).map_err(|problem| ConfigError { variable, problem })?;
+    for (i, kinds) in rules.entry_kinds().enumerate() {
+        if let Some(kind) = kinds.list().into_iter().find(|k| !accepted.contains(*k)) {
+            return Err(ConfigError {
+                variable,
+                problem: format!(
+                    "entry {} is for {}, which ACCEPTED_TOKENS ({}) does not accept; add it \
+                     to ACCEPTED_TOKENS or remove it from the entry",
+                    i + 1,
+                    kind.name(),
+                    kind::names(&accepted.list())
+                ),
+            });
+        }
+    }
+    Ok(rules)
+}
+
+fn parse_machine_id(value: &str) -> Result<String, String> {
+    let id = value.trim();
+    let rest = id.strip_prefix(MACHINE_SUBJECT_PREFIX).unwrap_or_default();
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "must be a Clerk machine id, mch_ followed by letters and digits (Clerk dashboard \
+             → Machines), not {id:?}"
+        ));
+    }
+    Ok(id.to_string())
 }
 
 /// An optional setting: unset or blank is `None`; otherwise `parse` decides, and its complaint

@@ -7,7 +7,8 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Number, Value};
 
-use crate::session::Session;
+use crate::credential::Credential;
+use crate::kind::TokenKind;
 use crate::verify::Claims;
 
 /// The most context we send. API Gateway limits the whole authorizer response; staying far
@@ -15,8 +16,13 @@ use crate::verify::Claims;
 pub const MAX_CONTEXT_BYTES: usize = 2048;
 
 /// Keys that always come from the token itself and win over metadata of the same name.
-pub const RESERVED_KEYS: [&str; 9] = [
+pub const RESERVED_KEYS: [&str; 14] = [
     "sub",
+    "token_type",
+    "machine_id",
+    "client_id",
+    "scopes",
+    "actor",
     "sid",
     "role",
     "org_id",
@@ -45,51 +51,71 @@ pub struct Context {
 }
 
 impl Context {
-    /// Builds the context for a verified session: `sub`, `sid`, `org_id`, `role`, the rest of
-    /// the organisation (`org_role` with its `org:` prefix, `org_slug`, `org_permissions`
-    /// comma-separated), `plans` and `features` as the token lists them, then every top-level
-    /// field of the `metadata` claim.
+    /// Builds the context for a verified credential: `sub` and `token_type` always; for an
+    /// M2M token `machine_id` (the caller); for an OAuth token `client_id` and `scopes`
+    /// (space-separated); `actor` (`act.sub`) when present. For a session: `sid`, `org_id`,
+    /// `role`, the rest of the organisation (`org_role` with its `org:` prefix, `org_slug`,
+    /// `org_permissions` comma-separated), `plans` and `features` as the token lists them,
+    /// then every top-level field of the `metadata` claim.
     ///
-    /// `sub`, `sid` and `org_id` are always kept: handlers scope data to the tenant by
-    /// `org_id`, so the size cap drops anything else first (and `dropped` says what).
-    pub fn from_session(claims: &Claims, session: &Session<'_>) -> Context {
+    /// `sub`, `token_type`, `sid`, `org_id` and `scopes` are always kept: handlers scope data
+    /// to the tenant by `org_id` and check `scopes`, so the size cap drops anything else first
+    /// (and `dropped` says what).
+    pub fn from_credential(claims: &Claims, credential: &Credential<'_>) -> Context {
         let mut context = Context::default();
         let text = |s: &str| ContextValue::String(s.to_string());
-        context.force("sub", text(session.user));
-        if let Some(sid) = session.session {
+        context.force("sub", text(credential.subject));
+        context.force("token_type", text(credential.kind.name()));
+        let session = credential.session.as_ref();
+        if let Some(sid) = session.and_then(|s| s.session) {
             context.force("sid", text(sid));
         }
-        if let Some(org) = &session.org {
+        if let Some(org) = session.and_then(|s| s.org.as_ref()) {
             context.force("org_id", text(org.id));
         }
+        if credential.kind == TokenKind::OAuth {
+            context.force("scopes", ContextValue::String(credential.scopes.join(" ")));
+        }
         let mut optional: Vec<(&str, ContextValue)> = Vec::new();
-        if let Some(role) = session.role {
-            optional.push(("role", text(role)));
+        if credential.kind == TokenKind::Machine {
+            optional.push(("machine_id", text(credential.subject)));
         }
-        if let Some(org) = &session.org {
-            if let Some(role) = &org.role {
-                optional.push(("org_role", text(role)));
-            }
-            if let Some(slug) = org.slug {
-                optional.push(("org_slug", text(slug)));
-            }
-            if !org.permissions.is_empty() {
-                optional.push((
-                    "org_permissions",
-                    ContextValue::String(org.permission_list()),
-                ));
-            }
+        if let Some(client) = credential.client {
+            optional.push(("client_id", text(client)));
         }
-        if let Some(plans) = session.plans_claim.filter(|p| !p.is_empty()) {
-            optional.push(("plans", text(plans)));
+        if let Some(actor) = credential.actor {
+            optional.push(("actor", text(actor)));
         }
-        if let Some(features) = session.features_claim.filter(|f| !f.is_empty()) {
-            optional.push(("features", text(features)));
+        if let Some(session) = session {
+            if let Some(role) = session.role {
+                optional.push(("role", text(role)));
+            }
+            if let Some(org) = &session.org {
+                if let Some(role) = &org.role {
+                    optional.push(("org_role", text(role)));
+                }
+                if let Some(slug) = org.slug {
+                    optional.push(("org_slug", text(slug)));
+                }
+                if !org.permissions.is_empty() {
+                    optional.push((
+                        "org_permissions",
+                        ContextValue::String(org.permission_list()),
+                    ));
+                }
+            }
+            if let Some(plans) = session.plans_claim.filter(|p| !p.is_empty()) {
+                optional.push(("plans", text(plans)));
+            }
+            if let Some(features) = session.features_claim.filter(|f| !f.is_empty()) {
+                optional.push(("features", text(features)));
+            }
         }
         for (key, value) in optional {
             context.insert_or_note(key, value);
         }
-        if let Some(Value::Object(metadata)) = claims.get("metadata") {
+        // Metadata is a session's: a machine token's claims never reach the context.
+        if let (Some(_), Some(Value::Object(metadata))) = (session, claims.get("metadata")) {
             for (key, value) in metadata {
                 if RESERVED_KEYS.contains(&key.as_str()) {
                     continue;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
-use crate::token::{self, Authorization};
+use crate::token::{self, Authorization, Place};
 
 /// The shapes of authorizer event that API Gateway sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,10 +200,14 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// The session token, from the places this flavour reads, in order:
-    /// `Authorization` (Bearer or bare JWT), the `__session` cookie, and for WebSocket the
+    /// The token and where it was found, from the places this flavour reads, in order:
+    /// `Authorization` (Bearer or bare JWT), the session cookie, and for WebSocket the
     /// `Sec-WebSocket-Protocol` entry after `clerk`. Query strings are never read.
-    pub fn token(&self) -> Result<&str, Rejection> {
+    ///
+    /// `suffixed_cookie` is the `__session_<suffix>` name of the configured publishable key:
+    /// when that cookie is present it is the credential, and `__session` is not read (several
+    /// apps on one host each set their own suffixed cookie).
+    pub fn token(&self, suffixed_cookie: Option<&str>) -> Result<(&str, Place), Rejection> {
         if self.flavour == Flavour::RestToken {
             let value = self
                 .event
@@ -211,40 +215,48 @@ impl<'a> Request<'a> {
                 .as_deref()
                 .unwrap_or_default();
             return match token::parse_authorization(value)? {
-                Authorization::Token(token) => Ok(token),
+                Authorization::Token(token) => Ok((token, Place::Authorization)),
                 Authorization::OtherScheme => Err(Rejection::UnsupportedScheme),
                 Authorization::Empty => Err(Rejection::NoToken),
             };
         }
         for value in self.header_values("authorization") {
             if let Authorization::Token(token) = token::parse_authorization(value)? {
-                return Ok(token);
+                return Ok((token, Place::Authorization));
             }
         }
         // HTTP API 1.0 also copies the identity source into `authorizationToken`.
         if let Some(value) = self.event.authorization_token.as_deref() {
             if let Authorization::Token(token) = token::parse_authorization(value)? {
-                return Ok(token);
+                return Ok((token, Place::Authorization));
             }
         }
-        for value in self.header_values("cookie") {
-            if let Some(token) = token::session_from_cookie_header(value)? {
-                return Ok(token);
-            }
-        }
-        if let Some(cookies) = &self.event.cookies {
-            if let Some(token) = token::session_from_cookie_list(cookies)? {
-                return Ok(token);
+        for name in suffixed_cookie.into_iter().chain([token::SESSION_COOKIE]) {
+            if let Some(token) = self.cookie(name)? {
+                return Ok((token, Place::Cookie));
             }
         }
         if self.flavour == Flavour::WebSocket {
             for value in self.header_values("sec-websocket-protocol") {
                 if let Some(token) = token::token_from_subprotocols(value)? {
-                    return Ok(token);
+                    return Ok((token, Place::Subprotocol));
                 }
             }
         }
         Err(Rejection::NoToken)
+    }
+
+    /// The cookie `name`, from the `Cookie` headers or HTTP API 2.0's `cookies`.
+    fn cookie(&self, name: &str) -> Result<Option<&str>, Rejection> {
+        for value in self.header_values("cookie") {
+            if let Some(token) = token::cookie_from_header(value, name)? {
+                return Ok(Some(token));
+            }
+        }
+        match &self.event.cookies {
+            Some(cookies) => token::cookie_from_list(cookies, name),
+            None => Ok(None),
+        }
     }
 
     /// Every value of header `name` (lower case), in `headers` and `multiValueHeaders`,
@@ -420,6 +432,6 @@ mod tests {
             "headers":{"AUTHORIZATION":"Basic x"},
             "multiValueHeaders":{"Cookie":["a=1","__session=t.o.k"],"X":null}}"#;
         let request = Request::parse(json).unwrap();
-        assert_eq!(request.token(), Ok("t.o.k"));
+        assert_eq!(request.token(None), Ok(("t.o.k", Place::Cookie)));
     }
 }

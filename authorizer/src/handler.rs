@@ -5,11 +5,11 @@
 
 use crate::config::{Config, HttpApiResponse};
 use crate::context::Context;
+use crate::credential::Credential;
 use crate::event::{Flavour, Request};
 use crate::policy::{self, Effect, Resources};
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
-use crate::session::Session;
 use crate::verify::Claims;
 
 /// The principal reported when a token was refused but the flavour still needs a policy.
@@ -46,6 +46,10 @@ pub struct Outcome {
     /// The requested route, e.g. `GET/tasks/42`.
     pub route: Option<String>,
     pub sub: Option<String>,
+    /// The verified token's kind, as `ACCEPTED_TOKENS` names it (`session_token`, …).
+    pub token_type: Option<&'static str>,
+    /// `act.sub` of an impersonated (or agent) session.
+    pub actor: Option<String>,
     pub role: Option<String>,
     /// The active organisation's id.
     pub org: Option<String>,
@@ -79,8 +83,8 @@ impl Authorizer {
             Err(rejection) => return refused(None, rejection),
         };
         let verified = request
-            .token()
-            .and_then(|token| self.config.verifier.verify(token, now));
+            .token(self.config.session_cookie.as_deref())
+            .and_then(|(token, place)| self.config.verifier.verify(token, place, now));
         match verified {
             Ok(claims) => self.decide(&request, &claims),
             Err(rejection) => self.reject(&request, rejection),
@@ -88,11 +92,12 @@ impl Authorizer {
     }
 
     fn decide(&self, request: &Request<'_>, claims: &Claims) -> Outcome {
-        let session = Session::from_claims(claims, &self.config.role_claim);
-        let decision = self.config.rules.decide(&session, request.arn.route);
+        let credential = Credential::from_claims(claims, &self.config.role_claim);
+        let decision = self.config.rules.decide(&credential, request.arn.route);
         let allowed = decision.allowed;
-        let context = Context::from_session(claims, &session);
-        let sub = session.user;
+        let context = Context::from_credential(claims, &credential);
+        let sub = credential.subject;
+        let session = credential.session.as_ref();
         let prefix = request.arn.prefix;
 
         let response = match request.flavour {
@@ -135,9 +140,13 @@ impl Authorizer {
             flavour: Some(request.flavour),
             route: Some(request.arn.route.to_string()),
             sub: Some(sub.to_string()),
-            role: session.role.map(str::to_string),
-            org: session.org.as_ref().map(|o| o.id.to_string()),
-            note: session.permissions_withheld,
+            token_type: Some(credential.kind.name()),
+            actor: credential.actor.map(str::to_string),
+            role: session.and_then(|s| s.role).map(str::to_string),
+            org: session
+                .and_then(|s| s.org.as_ref())
+                .map(|o| o.id.to_string()),
+            note: session.and_then(|s| s.permissions_withheld),
             dropped_context: context.dropped.clone(),
             response: Some(response),
         }
@@ -175,6 +184,8 @@ fn refused(request: Option<&Request<'_>>, rejection: Rejection) -> Outcome {
         flavour: request.map(|r| r.flavour),
         route: request.map(|r| r.arn.route.to_string()),
         sub: None,
+        token_type: None,
+        actor: None,
         role: None,
         org: None,
         note: None,

@@ -1,20 +1,24 @@
-//! A Lambda authorizer for Amazon API Gateway that verifies Clerk session tokens without a
-//! network call and answers with cache-safe IAM policies or HTTP API simple responses.
+//! A Lambda authorizer for Amazon API Gateway that verifies Clerk tokens (sessions, and on
+//! request M2M and OAuth access tokens) without a network call and answers with cache-safe IAM
+//! policies or HTTP API simple responses.
 //!
 //! The pipeline, one module per step (see ARCHITECTURE.md):
-//! `event` → `token` → `verify` (with `keys`) → `session` → `rules` (with `conditions`) →
-//! `policy` (with `context`),
-//! driven by `handler` and configured once by `config`.
+//! `event` → `token` → `verify` (with `keys` and `kind`) → `credential` (with `session`) →
+//! `rules` (with `conditions`) → `policy` (with `context`),
+//! driven by `handler` and configured once by `config` (with `publishable_key`).
 
 pub mod conditions;
 pub mod config;
 pub mod context;
+pub mod credential;
 pub mod event;
 pub mod handler;
 pub mod keys;
+pub mod kind;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
+pub mod publishable_key;
 pub mod rejection;
 pub mod rules;
 pub mod session;

@@ -1,7 +1,7 @@
 //! One structured line per decision, and the subscriber that writes it.
 //!
-//! The line carries the outcome, the reason, `sub`, `role` and the route; never the token,
-//! its signature or a key.
+//! The line carries the outcome, the reason, `sub`, the token's kind, the actor of an
+//! impersonated session, `role` and the route; never the token, its signature or a key.
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
@@ -65,6 +65,8 @@ pub fn log_outcome(outcome: &Outcome) {
         flavour = outcome.flavour.map(|f| f.name()),
         route = outcome.route.as_deref(),
         sub = outcome.sub.as_deref(),
+        token_type = outcome.token_type,
+        actor = outcome.actor.as_deref(),
         role = outcome.role.as_deref(),
         org = outcome.org.as_deref(),
         "authorizer decision"

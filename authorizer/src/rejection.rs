@@ -39,14 +39,18 @@ pub enum Rejection {
     WrongIssuer,
     /// `azp` is missing or not in `AUTHORIZED_PARTIES`.
     WrongParty,
-    /// `aud` does not contain any of `JWT_AUDIENCE`.
+    /// `aud` does not contain any of `JWT_AUDIENCE` (sessions) or `OAUTH_AUDIENCE` (OAuth), or
+    /// an M2M token's targets do not name `MACHINE_ID`.
     WrongAudience,
-    /// The header `typ` is present and not `JWT`.
-    WrongTokenType,
-    /// A Clerk machine (M2M) token: header `cat` `cl_B7d4PD333AAA`, or `sub` starting `mch_`.
-    MachineToken,
-    /// A token made from a Clerk JWT template (header `cat` `cl_B7d4PD222AAA`), not a session.
-    TemplateToken,
+    /// The header `cat` or `typ` is not one the token's kind allows (see `kind`), e.g. a
+    /// JWT-template token or a category we do not know.
+    WrongTokenCategory,
+    /// A genuine token of a kind `ACCEPTED_TOKENS` does not list.
+    TokenNotAccepted,
+    /// An M2M or OAuth token in a cookie or a WebSocket subprotocol, not in `Authorization`.
+    MachineTokenOutsideHeader,
+    /// An OAuth access token without `client_id`.
+    MissingClientId,
     /// `sid` is missing: not a session token.
     MissingSessionId,
     /// `sts` is `pending`: the session has not finished its required steps.
@@ -74,9 +78,10 @@ impl Rejection {
             Rejection::WrongIssuer => "wrong_issuer",
             Rejection::WrongParty => "wrong_party",
             Rejection::WrongAudience => "wrong_audience",
-            Rejection::WrongTokenType => "wrong_token_type",
-            Rejection::MachineToken => "machine_token",
-            Rejection::TemplateToken => "template_token",
+            Rejection::WrongTokenCategory => "wrong_token_category",
+            Rejection::TokenNotAccepted => "token_not_accepted",
+            Rejection::MachineTokenOutsideHeader => "machine_token_outside_header",
+            Rejection::MissingClientId => "missing_client_id",
             Rejection::MissingSessionId => "missing_sid",
             Rejection::PendingSession => "pending_session",
         }

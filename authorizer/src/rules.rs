@@ -15,7 +15,8 @@
 use serde_json::Value;
 
 use crate::conditions::{Conditions, Unmet};
-use crate::session::Session;
+use crate::credential::Credential;
+use crate::kind::Kinds;
 
 /// The verbs a rule may name. `*` expands to all of them, one resource each: a `*` in the
 /// method position of a resource would also match across `/` into the path.
@@ -42,7 +43,7 @@ struct Entry {
     when: Conditions,
 }
 
-/// What the rules decide for one session and one requested route.
+/// What the rules decide for one credential and one requested route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision<'r> {
     /// Every route suffix the session may call, whichever route was asked for: the policy's
@@ -165,11 +166,11 @@ impl AccessRules {
     }
 
     /// Decides `route` (the part of the ARN after the stage: `GET/tasks/42`, `$connect`) for
-    /// `session`. The granted routes are the union of every entry whose conditions hold.
-    pub fn decide(&self, session: &Session<'_>, route: &str) -> Decision<'_> {
+    /// `credential`. The granted routes are the union of every entry whose conditions hold.
+    pub fn decide(&self, credential: &Credential<'_>, route: &str) -> Decision<'_> {
         let mut granted = vec![false; self.suffixes.len()];
         for entry in &self.entries {
-            if entry.when.check(session).is_none() {
+            if entry.when.check(credential).is_none() {
                 entry.routes.iter().for_each(|&i| granted[i] = true);
             }
         }
@@ -183,7 +184,7 @@ impl AccessRules {
         let reason = if allowed {
             "allowed"
         } else {
-            self.refusal(session, route)
+            self.refusal(credential, route)
         };
         Decision {
             granted,
@@ -192,10 +193,10 @@ impl AccessRules {
         }
     }
 
-    /// Why `route` was refused: the entry naming it that the session came closest to meeting,
-    /// except that a role named in the rules is judged by its role entries. Only refusals pay
-    /// for this second pass.
-    fn refusal(&self, session: &Session<'_>, route: &str) -> &'static str {
+    /// Why `route` was refused: the entry naming it that the credential came closest to
+    /// meeting, except that a role named in the rules is judged by its role entries. Only
+    /// refusals pay for this second pass.
+    fn refusal(&self, credential: &Credential<'_>, route: &str) -> &'static str {
         let mut closest: Option<Unmet> = None;
         let mut role_entry_names_route = false;
         for entry in &self.entries {
@@ -203,7 +204,7 @@ impl AccessRules {
                 .routes
                 .iter()
                 .any(|&i| wildcard_match(&self.suffixes[i], route));
-            let Some(unmet) = entry.when.check(session).filter(|_| names_route) else {
+            let Some(unmet) = entry.when.check(credential).filter(|_| names_route) else {
                 continue;
             };
             if closest.is_none_or(|c| unmet.rank() > c.rank()) {
@@ -211,8 +212,10 @@ impl AccessRules {
             }
             role_entry_names_route |= unmet == Unmet::Role;
         }
-        let role_named = session
-            .role
+        let role_named = credential
+            .session
+            .as_ref()
+            .and_then(|s| s.role)
             .is_some_and(|r| self.roles.iter().any(|x| x == r));
         match closest {
             None => "route_not_allowed",
@@ -220,6 +223,11 @@ impl AccessRules {
             Some(_) if role_named && role_entry_names_route => "route_not_allowed",
             Some(unmet) => reason(unmet, role_named),
         }
+    }
+
+    /// The kinds of token each entry is for, in order (map-form entries: session tokens).
+    pub fn entry_kinds(&self) -> impl Iterator<Item = Kinds> + '_ {
+        self.entries.iter().map(|e| e.when.kinds())
     }
 
     /// The number of entries (roles of the map form count one each).
@@ -243,6 +251,11 @@ impl AccessRules {
 /// The log's reason for an unmet condition; `role_named`: the token's role is named in the rules.
 fn reason(unmet: Unmet, role_named: bool) -> &'static str {
     match unmet {
+        Unmet::TokenKind => "token_kind_not_allowed",
+        Unmet::Machine => "machine_not_allowed",
+        Unmet::Client => "client_not_allowed",
+        Unmet::Scope => "missing_scope",
+        Unmet::NotASession => "session_conditions_unmet",
         Unmet::NoRole => "no_role",
         Unmet::Role if !role_named => "role_without_rules",
         Unmet::Role => "route_not_allowed",
@@ -253,6 +266,8 @@ fn reason(unmet: Unmet, role_named: bool) -> &'static str {
         Unmet::Plan => "missing_plan",
         Unmet::Feature => "missing_feature",
         Unmet::Reverification => "reverification_required",
+        Unmet::Impersonated => "impersonation_not_allowed",
+        Unmet::NotImpersonated => "impersonation_required",
     }
 }
 
@@ -343,8 +358,8 @@ mod tests {
         route: &str,
     ) -> (bool, &'static str, Vec<String>) {
         let claims = Claims::from_payload(claims.as_object().unwrap().clone());
-        let session = Session::from_claims(&claims, &["metadata", "role"]);
-        let d = rules.decide(&session, route);
+        let credential = Credential::from_claims(&claims, &["metadata", "role"]);
+        let d = rules.decide(&credential, route);
         (
             d.allowed,
             d.reason,

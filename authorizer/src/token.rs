@@ -1,5 +1,7 @@
-//! Where a Clerk session token is read from: the `Authorization` header, the `__session`
-//! cookie, or (WebSocket only) the `Sec-WebSocket-Protocol` header.
+//! Where a Clerk token is read from: the `Authorization` header, the session cookie
+//! (`__session_<suffix>` of the configured publishable key, else `__session`), or (WebSocket
+//! only) the `Sec-WebSocket-Protocol` header. Where it was found travels with it: machine
+//! tokens are accepted from `Authorization` only.
 //!
 //! Every function here is a single left-to-right pass over its input, and inputs over the
 //! limits below are refused before they are scanned, so a 1 MiB header costs next to nothing.
@@ -19,6 +21,17 @@ pub const SESSION_COOKIE: &str = "__session";
 
 /// The WebSocket subprotocol that announces a token in the next entry: `clerk, <jwt>`.
 pub const WEBSOCKET_PROTOCOL: &str = "clerk";
+
+/// Where a token was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The `Authorization` header (or the TOKEN authorizer's identity source).
+    Authorization,
+    /// A session cookie.
+    Cookie,
+    /// The WebSocket subprotocol entry after `clerk`.
+    Subprotocol,
+}
 
 /// What an `Authorization` value holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,27 +68,30 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, Rejection> 
     }
 }
 
-/// Finds the `__session` cookie in one `Cookie` header value (`a=1; __session=…; b=2`).
-pub fn session_from_cookie_header(header: &str) -> Result<Option<&str>, Rejection> {
+/// Finds the cookie `name` in one `Cookie` header value (`a=1; __session=…; b=2`).
+pub fn cookie_from_header<'h>(header: &'h str, name: &str) -> Result<Option<&'h str>, Rejection> {
     if header.len() > MAX_COOKIE_BYTES {
         return Err(Rejection::TooLarge);
     }
     header
         .split(';')
-        .find_map(session_from_pair)
+        .find_map(|pair| cookie_value(pair, name))
         .map(checked)
         .transpose()
 }
 
-/// Finds the `__session` cookie in HTTP API 2.0's `cookies` array (`["a=1", "__session=…"]`).
-pub fn session_from_cookie_list<S: AsRef<str>>(cookies: &[S]) -> Result<Option<&str>, Rejection> {
+/// Finds the cookie `name` in HTTP API 2.0's `cookies` array (`["a=1", "__session=…"]`).
+pub fn cookie_from_list<'c, S: AsRef<str>>(
+    cookies: &'c [S],
+    name: &str,
+) -> Result<Option<&'c str>, Rejection> {
     let total: usize = cookies.iter().map(|c| c.as_ref().len()).sum();
     if total > MAX_COOKIE_BYTES {
         return Err(Rejection::TooLarge);
     }
     cookies
         .iter()
-        .find_map(|c| session_from_pair(c.as_ref()))
+        .find_map(|c| cookie_value(c.as_ref(), name))
         .map(checked)
         .transpose()
 }
@@ -99,9 +115,9 @@ pub fn token_from_subprotocols(header: &str) -> Result<Option<&str>, Rejection> 
     Ok(None)
 }
 
-fn session_from_pair(pair: &str) -> Option<&str> {
+fn cookie_value<'p>(pair: &'p str, wanted: &str) -> Option<&'p str> {
     let (name, value) = pair.split_once('=')?;
-    if name.trim() != SESSION_COOKIE {
+    if name.trim() != wanted {
         return None;
     }
     let value = value.trim();
@@ -184,32 +200,40 @@ mod tests {
     #[test]
     fn session_cookie_is_found_among_others() {
         let header = "theme=dark; __client_uat=1700000000; __session=a.b.c; other=1";
-        assert_eq!(session_from_cookie_header(header), Ok(Some("a.b.c")));
+        let session = |h| cookie_from_header(h, SESSION_COOKIE);
+        assert_eq!(session(header), Ok(Some("a.b.c")));
+        assert_eq!(session("__session=\"a.b.c\""), Ok(Some("a.b.c")));
+        assert_eq!(session("__session_abc=x.y.z"), Ok(None));
+        assert_eq!(session(""), Ok(None));
+        assert_eq!(session("__session="), Ok(None));
         assert_eq!(
-            session_from_cookie_header("__session=\"a.b.c\""),
-            Ok(Some("a.b.c"))
+            cookie_from_header("__session=a.b.c; __session_abc=x.y.z", "__session_abc"),
+            Ok(Some("x.y.z"))
         );
-        assert_eq!(session_from_cookie_header("__session_abc=x.y.z"), Ok(None));
-        assert_eq!(session_from_cookie_header(""), Ok(None));
-        assert_eq!(session_from_cookie_header("__session="), Ok(None));
     }
 
     #[test]
     fn one_mebibyte_cookie_header_is_refused() {
         let header = format!("a={}", "x".repeat(1 << 20));
         assert_eq!(
-            session_from_cookie_header(&header),
+            cookie_from_header(&header, SESSION_COOKIE),
             Err(Rejection::TooLarge)
         );
         let list = vec![header];
-        assert_eq!(session_from_cookie_list(&list), Err(Rejection::TooLarge));
+        assert_eq!(
+            cookie_from_list(&list, SESSION_COOKIE),
+            Err(Rejection::TooLarge)
+        );
     }
 
     #[test]
     fn session_cookie_is_found_in_http_api_cookie_list() {
         let cookies = ["theme=dark", "__session=a.b.c"];
-        assert_eq!(session_from_cookie_list(&cookies), Ok(Some("a.b.c")));
-        assert_eq!(session_from_cookie_list(&["theme=dark"]), Ok(None));
+        assert_eq!(
+            cookie_from_list(&cookies, SESSION_COOKIE),
+            Ok(Some("a.b.c"))
+        );
+        assert_eq!(cookie_from_list(&["theme=dark"], SESSION_COOKIE), Ok(None));
     }
 
     #[test]

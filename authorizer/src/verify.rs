@@ -11,15 +11,9 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
 use crate::keys::RsaKey;
+use crate::kind::{self, Kinds, TokenKind};
 use crate::rejection::Rejection;
-use crate::token::MAX_TOKEN_BYTES;
-
-/// The header `cat` of Clerk machine (M2M) tokens: signed by the instance, never a session.
-pub const MACHINE_TOKEN_CATEGORY: &str = "cl_B7d4PD333AAA";
-/// The header `cat` of tokens made from a Clerk JWT template: no session semantics.
-pub const TEMPLATE_TOKEN_CATEGORY: &str = "cl_B7d4PD222AAA";
-/// Machine identities' ids.
-pub const MACHINE_SUBJECT_PREFIX: &str = "mch_";
+use crate::token::{Place, MAX_TOKEN_BYTES};
 
 /// Claim checks beyond the signature. Every field is set explicitly by `config`; there is no
 /// default here that could quietly skip a check.
@@ -35,6 +29,29 @@ pub struct ClaimChecks {
     pub clock_skew: u64,
     /// Accept `sts: "pending"` sessions (Clerk treats them as signed out by default).
     pub allow_pending_sessions: bool,
+    /// The kinds of token accepted (`ACCEPTED_TOKENS`).
+    pub accepted: Kinds,
+    /// This API's own machine id: an M2M token's targets must name it. Set whenever M2M
+    /// tokens are accepted (`config` makes sure).
+    pub machine_id: Option<String>,
+    /// An OAuth token's `aud` must name one of these, when set (`OAUTH_AUDIENCE`).
+    pub oauth_audiences: Option<Vec<String>>,
+}
+
+impl Default for ClaimChecks {
+    /// The strictest checks that need no setting: session tokens only, Clerk's 5 s skew.
+    fn default() -> Self {
+        ClaimChecks {
+            issuer: None,
+            authorized_parties: None,
+            audiences: None,
+            clock_skew: crate::config::DEFAULT_CLOCK_SKEW_SECONDS,
+            allow_pending_sessions: false,
+            accepted: Kinds::SESSION,
+            machine_id: None,
+            oauth_audiences: None,
+        }
+    }
 }
 
 /// The keys and checks that decide whether a token is genuine and current.
@@ -44,20 +61,32 @@ pub struct Verifier {
     checks: ClaimChecks,
 }
 
-/// The payload of a token that passed every check. `sub` and `sid` are known to be non-empty
-/// strings.
+/// The payload of a token that passed every check, and its kind. `sub` is known to be a
+/// non-empty string, and so is `sid` for a session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
+    kind: TokenKind,
     payload: Map<String, Value>,
 }
 
 impl Claims {
-    /// Wraps a payload without any check; for benchmarks and tests that render from known claims.
+    /// Wraps a session token's payload without any check; for benchmarks and tests that render
+    /// from known claims.
     pub fn from_payload(payload: Map<String, Value>) -> Claims {
-        Claims { payload }
+        Claims::of_kind(TokenKind::Session, payload)
     }
 
-    /// The Clerk user id.
+    /// Wraps a payload of any kind without any check.
+    pub fn of_kind(kind: TokenKind, payload: Map<String, Value>) -> Claims {
+        Claims { kind, payload }
+    }
+
+    /// What kind of token carried these claims.
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// The subject: a user id, or for M2M tokens the calling machine's id.
     pub fn subject(&self) -> &str {
         self.str("sub").unwrap_or_default()
     }
@@ -92,8 +121,8 @@ impl Verifier {
         &self.checks
     }
 
-    /// Verifies `token` at time `now` (seconds since the epoch).
-    pub fn verify(&self, token: &str, now: u64) -> Result<Claims, Rejection> {
+    /// Verifies `token`, found at `place`, at time `now` (seconds since the epoch).
+    pub fn verify(&self, token: &str, place: Place, now: u64) -> Result<Claims, Rejection> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Rejection::TooLarge);
         }
@@ -132,22 +161,25 @@ impl Verifier {
             return Err(Rejection::BadSignature);
         }
 
-        // Signed by the instance, but is it a session token? (Clerk's authenticateRequest.)
-        if jose.typ.as_deref().is_some_and(|typ| typ != "JWT") {
-            return Err(Rejection::WrongTokenType);
-        }
-        match jose.extras.inner().get("cat").and_then(Value::as_str) {
-            Some(MACHINE_TOKEN_CATEGORY) => return Err(Rejection::MachineToken),
-            Some(TEMPLATE_TOKEN_CATEGORY) => return Err(Rejection::TemplateToken),
-            _ => {}
-        }
-
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| Rejection::Malformed)?;
         let payload: Map<String, Value> =
             serde_json::from_slice(&payload).map_err(|_| Rejection::Malformed)?;
-        let claims = Claims { payload };
+
+        // Signed by the instance, but what kind of token is it? (See `kind`.)
+        let cat = jose.extras.inner().get("cat").map(Value::as_str);
+        let sub = payload.get("sub").and_then(Value::as_str);
+        let kind = kind::classify(jose.typ.as_deref(), cat, sub)?;
+        if !self.checks.accepted.contains(kind) {
+            return Err(Rejection::TokenNotAccepted);
+        }
+        // As Clerk's SDK: machine credentials come in `Authorization`, never in a cookie
+        // (which a browser would attach to any request) or a WebSocket subprotocol.
+        if kind != TokenKind::Session && place != Place::Authorization {
+            return Err(Rejection::MachineTokenOutsideHeader);
+        }
+        let claims = Claims { kind, payload };
         self.check(&claims, now)?;
         Ok(claims)
     }
@@ -167,20 +199,52 @@ impl Verifier {
         if time_claim(claims, "iat")?.is_some_and(|iat| iat > now + skew) {
             return Err(Rejection::IssuedInFuture);
         }
-        let sub = claims.str("sub").unwrap_or_default();
-        if sub.is_empty() {
+        if claims.str("sub").is_none_or(str::is_empty) {
             return Err(Rejection::MissingSubject);
-        }
-        if sub.starts_with(MACHINE_SUBJECT_PREFIX) {
-            return Err(Rejection::MachineToken);
-        }
-        if claims.str("sid").is_none_or(str::is_empty) {
-            return Err(Rejection::MissingSessionId);
         }
         if let Some(issuer) = &checks.issuer {
             if claims.str("iss") != Some(issuer.as_str()) {
                 return Err(Rejection::WrongIssuer);
             }
+        }
+        match claims.kind {
+            TokenKind::Session => self.check_session(claims),
+            TokenKind::Machine => {
+                // The targets are `scopes` (space-separated), else `aud`, as Clerk reads them.
+                // Clerk's SDK does not check them; without this, a token minted for another
+                // of the instance's services would open this one.
+                let own = checks.machine_id.as_slice();
+                let targets_us = match claims.get("scopes") {
+                    Some(Value::String(scopes)) => scopes
+                        .split_ascii_whitespace()
+                        .any(|t| own.iter().any(|m| m == t)),
+                    Some(_) => false,
+                    None => names_one(claims.get("aud"), own),
+                };
+                if !targets_us {
+                    return Err(Rejection::WrongAudience);
+                }
+                Ok(())
+            }
+            TokenKind::OAuth => {
+                if claims.str("client_id").is_none_or(str::is_empty) {
+                    return Err(Rejection::MissingClientId);
+                }
+                if let Some(audiences) = &checks.oauth_audiences {
+                    if !names_one(claims.get("aud"), audiences) {
+                        return Err(Rejection::WrongAudience);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// What only a session token must satisfy.
+    fn check_session(&self, claims: &Claims) -> Result<(), Rejection> {
+        let checks = &self.checks;
+        if claims.str("sid").is_none_or(str::is_empty) {
+            return Err(Rejection::MissingSessionId);
         }
         if let Some(parties) = &checks.authorized_parties {
             let azp = claims.str("azp").ok_or(Rejection::WrongParty)?;
@@ -189,13 +253,7 @@ impl Verifier {
             }
         }
         if let Some(audiences) = &checks.audiences {
-            let accepted = |aud: &str| audiences.iter().any(|a| a == aud);
-            let ok = match claims.get("aud") {
-                Some(Value::String(aud)) => accepted(aud),
-                Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(accepted),
-                _ => false,
-            };
-            if !ok {
+            if !names_one(claims.get("aud"), audiences) {
                 return Err(Rejection::WrongAudience);
             }
         }
@@ -203,6 +261,17 @@ impl Verifier {
             return Err(Rejection::PendingSession);
         }
         Ok(())
+    }
+}
+
+/// True when `aud` (a string, or an array of strings) names one of `wanted`; an absent or
+/// mistyped `aud` names nothing.
+fn names_one(aud: Option<&Value>, wanted: &[String]) -> bool {
+    let wanted = |aud: &str| wanted.iter().any(|w| w == aud);
+    match aud {
+        Some(Value::String(aud)) => wanted(aud),
+        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(wanted),
+        _ => false,
     }
 }
 

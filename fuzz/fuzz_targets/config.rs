@@ -3,7 +3,7 @@
 //! prefix, so a policy can never be wider than the calling API and stage.
 #![no_main]
 
-use authorizer::session::Session;
+use authorizer::credential::Credential;
 use authorizer::verify::Claims;
 use authorizer::Config;
 use libfuzzer_sys::fuzz_target;
@@ -30,8 +30,8 @@ fuzz_target!(|data: &str| {
             for role in ["admin", "member", "", "*"] {
                 let claims = serde_json::json!({"sub": "user_1", "metadata": {"role": role}});
                 let claims = Claims::from_payload(claims.as_object().cloned().unwrap_or_default());
-                let session = Session::from_claims(&claims, &config.role_claim);
-                for suffix in config.rules.decide(&session, "GET/x").granted {
+                let credential = Credential::from_claims(&claims, &config.role_claim);
+                for suffix in config.rules.decide(&credential, "GET/x").granted {
                     assert!(
                         !suffix.is_empty() && !suffix.contains(char::is_whitespace),
                         "{suffix:?}"

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let outcome = dev.handle(event, common::NOW);
     if outcome.verdict != Verdict::Unauthorized {
         let token = Request::parse(event)
-            .and_then(|r| r.token().map(str::to_string))
+            .and_then(|r| r.token(None).map(|(token, _)| token.to_string()))
             .expect("a decided event has a token");
         assert!(
             common::genuinely_signed(&token),

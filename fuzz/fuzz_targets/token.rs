@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::OnceLock;
 
+use authorizer::token::Place;
 use authorizer::Authorizer;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,13 +20,18 @@ fuzz_target!(|token: &str| {
         unreachable
             .config()
             .verifier
-            .verify(token, common::NOW)
+            .verify(token, Place::Authorization, common::NOW)
             .is_err(),
         "forged token accepted: {token}"
     );
 
     let dev = DEV.get_or_init(|| common::authorizer(common::DEV_PUBLIC));
-    if dev.config().verifier.verify(token, common::NOW).is_ok() {
+    if dev
+        .config()
+        .verifier
+        .verify(token, Place::Authorization, common::NOW)
+        .is_ok()
+    {
         assert!(
             common::genuinely_signed(token),
             "accepted a token jsonwebtoken rejects: {token}"

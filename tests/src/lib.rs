@@ -17,10 +17,34 @@ pub const FOREIGN_PRIVATE_KEY: &str =
 /// The settings the samples, the demo and the tests run with.
 pub const DEV_ISSUER: &str = "https://clerk.dev-only.example";
 pub const DEV_PARTY: &str = "http://localhost:3000";
-/// The list form of `ACCESS_RULES`: roles at `metadata.role`, then organisation permissions as
-/// Clerk's `has()` checks them. `template.yaml`'s default `AccessRules` is the same (a test
-/// checks it).
-pub const DEV_ACCESS_RULES: &str = r#"[{"routes":["*"],"when":{"role":"admin"}},{"routes":["GET /tasks","GET /tasks/*","POST /tasks","PATCH /tasks/*","GET /me","$connect"],"when":{"role":"member"}},{"routes":["GET /tasks","GET /tasks/*"],"when":{"permission":"org:tasks:view"}},{"routes":["POST /tasks","PATCH /tasks/*"],"when":{"permission":"org:tasks:edit"}},{"routes":["DELETE /tasks/*"],"when":{"permission":"org:tasks:manage","reverification":"strict"}},{"routes":["GET /reports/*"],"when":{"plan":"pro"}},{"routes":["GET /tasks","POST /tasks"],"when":{"org":false}},{"routes":["GET /me"]}]"#;
+/// The list form of `ACCESS_RULES` for session tokens: roles at `metadata.role`, then
+/// organisation permissions as Clerk's `has()` checks them. An impersonated session (one with
+/// `act`) may read but not delete. `template.yaml`'s default `AccessRules` is the same (a
+/// test checks it).
+pub const DEV_ACCESS_RULES: &str = r#"[{"routes":["*"],"when":{"role":"admin","impersonation":false}},{"routes":["GET /tasks","GET /tasks/*","GET /me"],"when":{"role":"admin","impersonation":true}},{"routes":["GET /tasks","GET /tasks/*","POST /tasks","PATCH /tasks/*","GET /me","$connect"],"when":{"role":"member"}},{"routes":["GET /tasks","GET /tasks/*"],"when":{"permission":"org:tasks:view"}},{"routes":["POST /tasks","PATCH /tasks/*"],"when":{"permission":"org:tasks:edit"}},{"routes":["DELETE /tasks/*"],"when":{"permission":"org:tasks:manage","reverification":"strict","impersonation":false}},{"routes":["GET /reports/*"],"when":{"plan":"pro"}},{"routes":["GET /tasks","POST /tasks"],"when":{"org":false}},{"routes":["GET /me"]}]"#;
+
+/// The entries the demo adds for machine callers: the sample worker's M2M tokens may list,
+/// read and create tasks; OAuth apps may read with `tasks:read` and write with `tasks:write`.
+pub const DEV_MACHINE_RULES: &str = r#"[{"routes":["GET /tasks","GET /tasks/*","POST /tasks"],"when":{"token":"m2m_token","machine":"mch_2worker0000000000000000001"}},{"routes":["GET /tasks","GET /tasks/*","GET /me"],"when":{"token":"oauth_token","scope":"tasks:read"}},{"routes":["POST /tasks","PATCH /tasks/*"],"when":{"token":"oauth_token","scope":"tasks:write"}}]"#;
+
+/// This API's own Clerk machine id: the M2M tokens it accepts must target it.
+pub const DEV_MACHINE_ID: &str = "mch_2tasksapi00000000000000001";
+/// The sample worker, a machine that calls the API with M2M tokens.
+pub const SAMPLE_WORKER: &str = "mch_2worker0000000000000000001";
+/// The sample OAuth application, and the audience its access tokens name.
+pub const SAMPLE_OAUTH_CLIENT: &str = "client_2sampleapp000000000001";
+pub const DEV_OAUTH_AUDIENCE: &str = "https://api.dev-only.example";
+/// The sample Clerk instance's publishable key: base64 of `clerk.dev-only.example$`, the
+/// issuer's host. Its session cookie is `__session_` + `publishable_key::cookie_suffix`.
+pub const DEV_PUBLISHABLE_KEY: &str = "pk_test_Y2xlcmsuZGV2LW9ubHkuZXhhbXBsZSQ";
+
+/// The demo's `ACCESS_RULES`: the session entries, then the machine ones.
+pub fn dev_access_rules() -> String {
+    let mut rules: Vec<Value> = serde_json::from_str(DEV_ACCESS_RULES).expect("rules");
+    let machine: Vec<Value> = serde_json::from_str(DEV_MACHINE_RULES).expect("rules");
+    rules.extend(machine);
+    Value::Array(rules).to_string()
+}
 
 /// The request's API: `arn:aws:execute-api:us-east-1:123456789012:abc123/prod/…`.
 pub const API_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/";
@@ -34,6 +58,8 @@ pub const SAMPLE_VIEWER: &str = "user_2viewer000000000000000001";
 pub const SAMPLE_MANAGER: &str = "user_2manager00000000000000001";
 pub const SAMPLE_EDITOR: &str = "user_2editor000000000000000001";
 pub const SAMPLE_PERSONAL: &str = "user_2personal0000000000000001";
+/// A support engineer who impersonates users from Clerk's dashboard (`act.sub`).
+pub const SAMPLE_SUPPORT: &str = "user_2support00000000000000001";
 
 /// A fixed "now" for deterministic samples (2025-11-24), and a far-future expiry (2100-01-01)
 /// so the committed sample tokens keep working.
@@ -44,9 +70,16 @@ pub const FAR_FUTURE: u64 = 4_102_444_800;
 pub fn dev_env() -> Vec<(&'static str, String)> {
     vec![
         ("CLERK_JWT_KEY", DEV_PUBLIC_KEY.trim().replace('\n', "\\n")),
+        ("CLERK_PUBLISHABLE_KEY", DEV_PUBLISHABLE_KEY.into()),
         ("JWT_ISSUER", DEV_ISSUER.into()),
         ("AUTHORIZED_PARTIES", DEV_PARTY.into()),
-        ("ACCESS_RULES", DEV_ACCESS_RULES.into()),
+        ("ACCESS_RULES", dev_access_rules()),
+        (
+            "ACCEPTED_TOKENS",
+            "session_token,m2m_token,oauth_token".into(),
+        ),
+        ("MACHINE_ID", DEV_MACHINE_ID.into()),
+        ("OAUTH_AUDIENCE", DEV_OAUTH_AUDIENCE.into()),
         // The template's `!Ref TasksTable`, as local-gateway names it.
         ("TASKS_TABLE", "TasksTable".into()),
     ]
@@ -74,6 +107,69 @@ pub fn sign(claims: &Value, private_pem: &str, alg: Algorithm) -> String {
 /// Signs with the DEV-ONLY key, RS256.
 pub fn mint(claims: &Value) -> String {
     sign(claims, DEV_PRIVATE_KEY, Algorithm::RS256)
+}
+
+/// Signs `claims` with the DEV-ONLY key under a header with `typ` and `cat` (either may be
+/// left out), RS256.
+pub fn mint_with_header(claims: &Value, typ: Option<&str>, cat: Option<&str>) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.typ = typ.map(str::to_string);
+    if let Some(cat) = cat {
+        header.extras.insert("cat", cat);
+    }
+    let key = EncodingKey::from_rsa_pem(DEV_PRIVATE_KEY.as_bytes()).expect("RSA key");
+    jsonwebtoken::encode(&header, claims, &key).expect("signing cannot fail")
+}
+
+/// Clerk-shaped M2M claims: the calling machine `sub`, a `jti` `mt_…`, and the machines it
+/// may call in `scopes` (space-separated), as Clerk mints them.
+pub fn machine_claims(sub: &str, targets: &[&str], iat: u64, exp: u64) -> Value {
+    json!({
+        "exp": exp,
+        "iat": iat,
+        "iss": DEV_ISSUER,
+        "jti": format!("mt_{}", sub.trim_start_matches("mch_")),
+        "nbf": iat - 5,
+        "scopes": targets.join(" "),
+        "sub": sub,
+    })
+}
+
+/// An M2M token: header `cat` `cl_B7d4PD333AAA`.
+pub fn mint_machine(claims: &Value) -> String {
+    mint_with_header(
+        claims,
+        Some("JWT"),
+        Some(authorizer::kind::MACHINE_CATEGORY),
+    )
+}
+
+/// Clerk-shaped OAuth access token claims: the user `sub`, the app's `client_id`, its `scope`
+/// (space-separated) and the audience `aud`.
+pub fn oauth_claims(sub: &str, client: &str, scope: &str, iat: u64, exp: u64) -> Value {
+    json!({
+        "aud": DEV_OAUTH_AUDIENCE,
+        "client_id": client,
+        "exp": exp,
+        "iat": iat,
+        "iss": DEV_ISSUER,
+        "jti": format!("oat_{}", sub.trim_start_matches("user_")),
+        "nbf": iat - 5,
+        "scope": scope,
+        "sub": sub,
+    })
+}
+
+/// An OAuth access token: header `typ` `at+jwt` (RFC 9068).
+pub fn mint_oauth(claims: &Value) -> String {
+    mint_with_header(claims, Some("at+jwt"), None)
+}
+
+/// The name of the dev publishable key's session cookie, `__session_<suffix>`.
+pub fn dev_session_cookie() -> String {
+    authorizer::publishable_key::parse(DEV_PUBLISHABLE_KEY)
+        .expect("the dev publishable key is valid")
+        .session_cookie
 }
 
 /// Clerk-shaped session claims: `sub`, `sid`, `iss`, `azp`, `iat`, `nbf`, `exp` and the
@@ -376,18 +472,55 @@ pub fn samples() -> Vec<Sample> {
     let mut pro = clerk_claims(SAMPLE_PERSONAL, json!({}), SAMPLE_IAT, FAR_FUTURE);
     pro["pla"] = json!("u:pro");
     let pro = mint(&pro);
-    let machine = {
-        let mut header = Header::new(Algorithm::RS256);
-        header.extras.insert("cat", "cl_B7d4PD333AAA");
-        let key = EncodingKey::from_rsa_pem(DEV_PRIVATE_KEY.as_bytes()).expect("RSA key");
-        let claims = clerk_claims(
-            "mch_2sample00000000000000001",
-            json!({}),
+    let worker = mint_machine(&machine_claims(
+        SAMPLE_WORKER,
+        &[DEV_MACHINE_ID],
+        SAMPLE_IAT,
+        FAR_FUTURE,
+    ));
+    let worker_for_another = mint_machine(&machine_claims(
+        SAMPLE_WORKER,
+        &["mch_2billing0000000000000000001"],
+        SAMPLE_IAT,
+        FAR_FUTURE,
+    ));
+    let mut worker_with_role =
+        machine_claims(SAMPLE_WORKER, &[DEV_MACHINE_ID], SAMPLE_IAT, FAR_FUTURE);
+    worker_with_role["metadata"] = json!({"role": "admin"});
+    let worker_with_role = mint_machine(&worker_with_role);
+    let oauth = |scope: &str| {
+        mint_oauth(&oauth_claims(
+            SAMPLE_VIEWER,
+            SAMPLE_OAUTH_CLIENT,
+            scope,
             SAMPLE_IAT,
             FAR_FUTURE,
-        );
-        jsonwebtoken::encode(&header, &claims, &key).expect("signing")
+        ))
     };
+    let oauth_read = oauth("tasks:read");
+    let mut other_audience = oauth_claims(
+        SAMPLE_VIEWER,
+        SAMPLE_OAUTH_CLIENT,
+        "tasks:read",
+        SAMPLE_IAT,
+        FAR_FUTURE,
+    );
+    other_audience["aud"] = json!("https://api.another.example");
+    let oauth_other_audience = mint_oauth(&other_audience);
+    let unknown_category = mint_with_header(
+        &sample_claims(Some("admin")),
+        Some("JWT"),
+        Some("cl_B7d4PD444AAA"),
+    );
+    let template = mint_with_header(
+        &sample_claims(Some("admin")),
+        Some("JWT"),
+        Some(authorizer::kind::TEMPLATE_CATEGORY),
+    );
+    let mut impersonated = sample_claims(Some("admin"));
+    impersonated["act"] = json!({"sub": SAMPLE_SUPPORT, "iss": DEV_ISSUER});
+    let impersonated = mint(&impersonated);
+    let suffixed = dev_session_cookie();
     let bearer = |t: &str| format!("Bearer {t}");
     let auth = |t: &str| json!({ "Authorization": bearer(t), "Host": "abc123.execute-api.us-east-1.amazonaws.com" });
     let cookie = |t: &str| json!({ "Cookie": format!("__client_uat=1764000000; __session={t}; theme=dark"), "Host": "app.example.com" });
@@ -497,10 +630,58 @@ pub fn samples() -> Vec<Sample> {
             "allowed",
         ),
         s(
-            "token-machine.json",
-            token_event(&bearer(&machine), "GET /tasks"),
+            "token-wrong-category.json",
+            token_event(&bearer(&unknown_category), "GET /tasks"),
             Unauthorized,
-            "machine_token",
+            "wrong_token_category",
+        ),
+        s(
+            "token-jwt-template.json",
+            token_event(&bearer(&template), "GET /tasks"),
+            Unauthorized,
+            "wrong_token_category",
+        ),
+        s(
+            "token-impersonated-read.json",
+            token_event(&bearer(&impersonated), "GET /tasks/1"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-impersonated-delete.json",
+            token_event(&bearer(&impersonated), "DELETE /tasks/1"),
+            Deny,
+            "impersonation_not_allowed",
+        ),
+        s(
+            "token-m2m-worker.json",
+            token_event(&bearer(&worker), "POST /tasks"),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "token-m2m-worker-delete.json",
+            token_event(&bearer(&worker), "DELETE /tasks/1"),
+            Deny,
+            "token_kind_not_allowed",
+        ),
+        s(
+            "token-m2m-metadata-role.json",
+            token_event(&bearer(&worker_with_role), "DELETE /tasks/1"),
+            Deny,
+            "token_kind_not_allowed",
+        ),
+        s(
+            "token-m2m-another-machine.json",
+            token_event(&bearer(&worker_for_another), "GET /tasks"),
+            Unauthorized,
+            "wrong_audience",
+        ),
+        s(
+            "token-oauth-another-audience.json",
+            token_event(&bearer(&oauth_other_audience), "GET /tasks"),
+            Unauthorized,
+            "wrong_audience",
         ),
         s(
             "request-header-admin.json",
@@ -528,6 +709,30 @@ pub fn samples() -> Vec<Sample> {
             ),
             Allow,
             "allowed",
+        ),
+        s(
+            "request-cookie-m2m.json",
+            rest_request_event(cookie(&worker), "GET /tasks"),
+            Unauthorized,
+            "machine_token_outside_header",
+        ),
+        s(
+            "request-suffixed-cookie-member.json",
+            rest_request_event(
+                json!({ "Cookie": format!("__session=not.a.token; {suffixed}={member}") }),
+                "GET /tasks",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "request-other-apps-cookie.json",
+            rest_request_event(
+                json!({ "Cookie": format!("__session_0therApp={member}") }),
+                "GET /tasks",
+            ),
+            Unauthorized,
+            "no_token",
         ),
         s(
             "request-no-token.json",
@@ -570,6 +775,42 @@ pub fn samples() -> Vec<Sample> {
             ),
             Deny,
             "route_not_allowed",
+        ),
+        s(
+            "http-v2-oauth-read.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&oauth_read) }),
+                &[],
+                "GET /tasks",
+            ),
+            Allow,
+            "allowed",
+        ),
+        s(
+            "http-v2-oauth-write.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&oauth_read) }),
+                &[],
+                "POST /tasks",
+            ),
+            Deny,
+            "missing_scope",
+        ),
+        s(
+            "http-v2-cookie-oauth.json",
+            http_v2_event(json!({}), &[&session(&oauth_read)], "GET /tasks"),
+            Unauthorized,
+            "machine_token_outside_header",
+        ),
+        s(
+            "http-v2-m2m-worker.json",
+            http_v2_event(
+                json!({ "authorization": bearer(&worker) }),
+                &[],
+                "GET /tasks/7",
+            ),
+            Allow,
+            "allowed",
         ),
         s(
             "http-v2-expired.json",

@@ -4,6 +4,7 @@
 mod common;
 
 use authorizer::conditions::{Conditions, Unmet};
+use authorizer::credential::Credential;
 use authorizer::handler::Verdict;
 use authorizer::session::{decode_permissions, scoped_list, Session, AMBIGUOUS_FPM};
 use authorizer::verify::Claims;
@@ -22,6 +23,19 @@ const MOCK_EXPIRED: &str = include_str!("../vectors/clerk/mockExpiredJwt.jwt");
 const MOCK_BAD_SIGNATURE: &str = include_str!("../vectors/clerk/mockInvalidSignatureJwt.jwt");
 const MOCK_MALFORMED: &str = include_str!("../vectors/clerk/mockMalformedJwt.jwt");
 const PERMISSION_VECTORS: &str = include_str!("../vectors/clerk/v2-permissions.json");
+const MOCK_OAUTH: &str = include_str!("../vectors/clerk/mockSignedOAuthAccessTokenJwt.jwt");
+const MOCK_OAUTH_APPLICATION_TYP: &str =
+    include_str!("../vectors/clerk/mockSignedOAuthAccessTokenJwtApplicationTyp.jwt");
+/// Clerk's test publishable key: it names `mockJwt`'s issuer.
+const CLERK_PUBLISHABLE_KEY: &str = "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA";
+/// An authorizer that accepts OAuth tokens and lets every genuine one through.
+const OAUTH_SETTINGS: &[(&str, &str)] = &[
+    ("ACCEPTED_TOKENS", "session_token,oauth_token"),
+    (
+        "ACCESS_RULES",
+        r#"[{"routes": ["*"]}, {"routes": ["*"], "when": {"token": "oauth_token"}}]"#,
+    ),
+];
 /// Clerk's tests pin the clock at the mock token's `iat`.
 const CLERK_NOW: u64 = 1_666_648_250;
 const CLERK_PARTY: &str = "https://accounts.inspired.puma-74.lcl.dev";
@@ -111,6 +125,84 @@ fn clerk_expired_tampered_and_malformed_vectors_are_refused_for_their_reasons() 
     assert_eq!(
         clerk_check(&a, MOCK_MALFORMED, CLERK_NOW),
         (Verdict::Unauthorized, "bad_signature")
+    );
+}
+
+#[test]
+fn clerk_oauth_access_tokens_are_refused_as_sessions() {
+    // Their `typ` decides, whatever else they carry (both carry `sid` and `azp`).
+    let a = clerk_authorizer(&[]);
+    for token in [MOCK_OAUTH, MOCK_OAUTH_APPLICATION_TYP] {
+        assert_eq!(
+            clerk_check(&a, token, CLERK_NOW),
+            (Verdict::Unauthorized, "token_not_accepted")
+        );
+    }
+}
+
+#[test]
+fn clerk_oauth_access_tokens_are_genuine_with_oauth_accepted_at_the_pinned_time() {
+    // The authorized parties are a session check: they do not apply to OAuth tokens.
+    let mut settings = OAUTH_SETTINGS.to_vec();
+    settings.push(("AUTHORIZED_PARTIES", "https://app.example.com"));
+    let a = clerk_authorizer(&settings);
+    for token in [MOCK_OAUTH, MOCK_OAUTH_APPLICATION_TYP] {
+        let event = http_v2_event(
+            json!({ "authorization": format!("Bearer {}", token.trim()) }),
+            &[],
+            "GET /tasks",
+        );
+        let outcome = a.handle(&event.to_string(), CLERK_NOW);
+        assert_eq!(
+            (outcome.verdict, outcome.reason),
+            (Verdict::Allow, "allowed")
+        );
+        assert_eq!(outcome.token_type, Some("oauth_token"));
+        let context = &response(&outcome)["context"];
+        assert_eq!(context["scopes"], "read:foo write:bar");
+        assert_eq!(context["client_id"], "client_2VTWUzvGC5UhdJCNx6xG1D98edc");
+        assert_eq!(context["sub"], "user_2vYVtestTESTtestTESTtestTESTtest");
+        assert!(context.get("sid").is_none(), "{context}");
+        // exp 1666648550 + the 5 s default skew.
+        assert_eq!(clerk_check(&a, token, 1_666_648_554).0, Verdict::Allow);
+        assert_eq!(
+            clerk_check(&a, token, 1_666_648_556),
+            (Verdict::Unauthorized, "expired")
+        );
+    }
+}
+
+#[test]
+fn clerks_test_publishable_key_names_the_mock_jwts_issuer_and_not_the_oauth_tokens() {
+    let mut settings = OAUTH_SETTINGS.to_vec();
+    settings.push(("CLERK_PUBLISHABLE_KEY", CLERK_PUBLISHABLE_KEY));
+    let a = clerk_authorizer(&settings);
+    assert_eq!(
+        clerk_check(&a, MOCK_JWT, CLERK_NOW),
+        (Verdict::Allow, "allowed")
+    );
+    assert_eq!(
+        clerk_check(&a, MOCK_OAUTH, CLERK_NOW),
+        (Verdict::Unauthorized, "wrong_issuer")
+    );
+    // Its session cookie, __session_vWCgMp3A, is the credential before __session.
+    let cookie = |header: String| {
+        let event = rest_request_event(json!({ "Cookie": header }), "GET /tasks");
+        a.handle(&event.to_string(), CLERK_NOW).reason
+    };
+    let jwt = MOCK_JWT.trim();
+    assert_eq!(
+        cookie(format!("__session=bad; __session_vWCgMp3A={jwt}")),
+        "allowed"
+    );
+    assert_eq!(
+        cookie(format!("__session_vWCgMp3A=bad; __session={jwt}")),
+        "malformed"
+    );
+    // The pk_live_ key with the same tail names another cookie.
+    assert_eq!(
+        cookie(format!("__session_MqCvchyS=bad; __session={jwt}")),
+        "allowed"
     );
 }
 
@@ -493,12 +585,12 @@ fn ambiguous_permissions_are_withheld_and_the_outcome_says_why() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Session tokens only.
+// Token categories: an allow-list per kind (authorizer/src/kind.rs has the table).
 
 #[test]
-fn only_session_tokens_are_accepted() {
+fn session_tokens_are_judged_by_an_allow_list_of_categories() {
     let f = Fixture::new(RULES);
-    let with_header = |typ: Option<&str>, cat: Option<&str>| {
+    let with_header = |typ: Option<&str>, cat: Option<Value>| {
         let mut header = Header::new(Algorithm::RS256);
         header.typ = typ.map(str::to_string);
         if let Some(cat) = cat {
@@ -507,28 +599,40 @@ fn only_session_tokens_are_accepted() {
         let outcome = f.run_signed(f.key.sign_with(header, &claims(json!({}))), "GET /me");
         (outcome.verdict, outcome.reason)
     };
-    assert_eq!(with_header(Some("JWT"), None), (Allow, "allowed"));
-    assert_eq!(with_header(None, None), (Allow, "allowed"));
+    let allowed = (Allow, "allowed");
+    let wrong = (Unauthorized, "wrong_token_category");
+    assert_eq!(with_header(Some("JWT"), None), allowed);
+    assert_eq!(with_header(None, None), allowed);
+    assert_eq!(
+        with_header(Some("JWT"), Some(json!("cl_B7d4PD111AAA"))),
+        allowed
+    );
+    // "ignore": the structure decides, and this one is a session.
+    assert_eq!(with_header(None, Some(json!("cl_I7d4PD111III"))), allowed);
+    // Everything else, including what a deny-list let through.
+    for cat in [
+        json!("cl_B7d4PD444AAA"),
+        json!("session"),
+        json!(1),
+        json!(null),
+        json!(["cl_B7d4PD111AAA"]),
+        json!("cl_B7d4PD222AAA"),
+        json!("cl_B7d4PD333AAA"),
+        json!(""),
+    ] {
+        assert_eq!(with_header(Some("JWT"), Some(cat.clone())), wrong, "{cat}");
+    }
+    assert_eq!(with_header(Some("JOSE"), None), wrong);
+    // An OAuth token's type on a session-shaped token makes it an OAuth token (the dev
+    // settings accept them), judged as one: it has no client_id.
     assert_eq!(
         with_header(Some("at+jwt"), None),
-        (Unauthorized, "wrong_token_type")
+        (Unauthorized, "missing_client_id")
     );
-    assert_eq!(
-        with_header(Some("JWT"), Some("cl_B7d4PD333AAA")),
-        (Unauthorized, "machine_token")
-    );
-    assert_eq!(
-        with_header(Some("JWT"), Some("cl_B7d4PD222AAA")),
-        (Unauthorized, "template_token")
-    );
-    assert_eq!(
-        with_header(Some("JWT"), Some("cl_B7d4PD111AAA")),
-        (Allow, "allowed")
-    );
-
+    // A session-shaped token with a machine's sub is an M2M token, and targets nobody.
     assert_eq!(
         f.verdict(json!({"sub": "mch_2abc"}), "GET /me"),
-        (Unauthorized, "machine_token")
+        (Unauthorized, "wrong_audience")
     );
     assert_eq!(
         f.verdict(json!({"sid": null}), "GET /me"),
@@ -550,6 +654,6 @@ fn conditions_report_the_first_unmet_in_a_fixed_order() {
             .unwrap()
             .clone(),
     );
-    let session = Session::from_claims(&claims, &["metadata", "role"]);
-    assert_eq!(conditions.check(&session), Some(Unmet::NoRole));
+    let credential = Credential::from_claims(&claims, &["metadata", "role"]);
+    assert_eq!(conditions.check(&credential), Some(Unmet::NoRole));
 }

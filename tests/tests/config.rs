@@ -235,3 +235,200 @@ fn large_rule_sets_load_from_access_rules_file() {
     );
     std::fs::remove_file(path).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Token kinds, machine tokens and the publishable key.
+
+const SESSIONS_ONLY: &[(&str, &str)] = &[
+    ("ACCEPTED_TOKENS", "session_token"),
+    ("ACCESS_RULES", DEV_ACCESS_RULES),
+];
+
+fn warnings(overrides: &[(&str, &str)]) -> Vec<String> {
+    Config::from_lookup(dev_lookup(overrides))
+        .expect("a valid configuration")
+        .warnings()
+}
+
+#[test]
+fn accepted_tokens_is_a_strict_list_and_blank_means_sessions_only() {
+    for value in ["session_token,,m2m_token", ",", "m2m", "session", "api_key"] {
+        assert_refused(
+            &[("ACCEPTED_TOKENS", value)],
+            "ACCEPTED_TOKENS",
+            if value.contains(",") {
+                "empty item"
+            } else {
+                "unknown token kind"
+            },
+        );
+    }
+    for blank in ["", "  "] {
+        let config = Config::from_lookup(dev_lookup(&[
+            ("ACCEPTED_TOKENS", blank),
+            ("ACCESS_RULES", DEV_ACCESS_RULES),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.verifier.checks().accepted,
+            authorizer::kind::Kinds::SESSION
+        );
+    }
+}
+
+#[test]
+fn machine_id_is_required_with_m2m_tokens_and_must_be_a_machine_id() {
+    assert_refused(&[("MACHINE_ID", "")], "MACHINE_ID", "is not set");
+    for bad in [
+        "user_2abc",
+        "mch_",
+        "mch_2ab c",
+        "2abc",
+        "mch_2abc,mch_2def",
+    ] {
+        assert_refused(&[("MACHINE_ID", bad)], "MACHINE_ID", "mch_");
+    }
+    let sessions_only_with_id = warnings(SESSIONS_ONLY);
+    assert!(
+        sessions_only_with_id
+            .iter()
+            .any(|w| w.starts_with("MACHINE_ID is set")),
+        "{sessions_only_with_id:?}"
+    );
+}
+
+#[test]
+fn an_entry_for_a_kind_not_accepted_stops_init() {
+    let rules =
+        r#"[{"routes": ["GET /tasks"], "when": {"token": "m2m_token", "machine": "mch_2w"}}]"#;
+    assert_refused(
+        &[
+            ("ACCEPTED_TOKENS", "session_token"),
+            ("ACCESS_RULES", rules),
+        ],
+        "ACCESS_RULES",
+        "entry 1 is for m2m_token, which ACCEPTED_TOKENS (session_token) does not accept",
+    );
+    // The map form is for sessions: with sessions not accepted, it cannot apply.
+    assert_refused(
+        &[
+            ("ACCEPTED_TOKENS", "m2m_token"),
+            ("ACCESS_RULES", r#"{"admin": ["*"]}"#),
+        ],
+        "ACCESS_RULES",
+        "is for session_token",
+    );
+}
+
+#[test]
+fn conditions_no_token_of_the_entry_can_meet_stop_init() {
+    for (when, needle) in [
+        (
+            r#"{"machine": "mch_2w"}"#,
+            "\"machine\" only holds for m2m_token",
+        ),
+        (
+            r#"{"scope": "tasks:read"}"#,
+            "\"scope\" only holds for oauth_token",
+        ),
+        (
+            r#"{"token": "m2m_token", "scope": "x"}"#,
+            "\"scope\" only holds for oauth_token",
+        ),
+        (
+            r#"{"client": "client_1"}"#,
+            "\"client\" only holds for oauth_token",
+        ),
+        (
+            r#"{"token": "oauth_token", "role": "admin"}"#,
+            "\"role\" only holds for session_token",
+        ),
+        (
+            r#"{"token": "m2m_token", "impersonation": false}"#,
+            "\"impersonation\" only holds",
+        ),
+        (
+            r#"{"token": "m2m_token", "machine": "user_1"}"#,
+            "name Clerk machine ids",
+        ),
+        (r#"{"token": "api_key"}"#, "unknown token kind"),
+        (r#"{"token": []}"#, "non-empty string"),
+        (r#"{"impersonation": "no"}"#, "true or false"),
+        (r#"{"scopes": "x"}"#, "unknown condition"),
+    ] {
+        let rules = format!(r#"[{{"routes": ["GET /x"], "when": {when}}}]"#);
+        assert_refused(&[("ACCESS_RULES", &rules)], "ACCESS_RULES", needle);
+    }
+}
+
+#[test]
+fn init_warns_about_accepted_kinds_no_entry_names_and_oauth_without_an_audience() {
+    let session_rules = warnings(&[("ACCESS_RULES", DEV_ACCESS_RULES)]);
+    for kind in ["m2m_token", "oauth_token"] {
+        assert!(
+            session_rules
+                .iter()
+                .any(|w| w.contains(&format!("accepts {kind}, but no"))),
+            "{session_rules:?}"
+        );
+    }
+    assert!(!session_rules
+        .iter()
+        .any(|w| w.contains("accepts session_token")));
+    let no_audience = warnings(&[("OAUTH_AUDIENCE", "")]);
+    assert!(
+        no_audience
+            .iter()
+            .any(|w| w.starts_with("OAUTH_AUDIENCE is not set")),
+        "{no_audience:?}"
+    );
+    let dev = warnings(&[]);
+    assert!(
+        !dev.iter()
+            .any(|w| w.contains("OAUTH_AUDIENCE") || w.contains("ACCEPTED_TOKENS")),
+        "{dev:?}"
+    );
+}
+
+#[test]
+fn the_publishable_key_sets_the_issuer_and_must_agree_with_jwt_issuer() {
+    // Clerk's test key names clerk.inspired.puma-74.lcl.dev.
+    const CLERK_KEY: &str = "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA";
+    assert_refused(
+        &[("CLERK_PUBLISHABLE_KEY", CLERK_KEY)],
+        "JWT_ISSUER",
+        "https://clerk.inspired.puma-74.lcl.dev",
+    );
+    let config = Config::from_lookup(dev_lookup(&[
+        ("CLERK_PUBLISHABLE_KEY", CLERK_KEY),
+        ("JWT_ISSUER", ""),
+    ]))
+    .unwrap();
+    assert_eq!(
+        config.verifier.checks().issuer.as_deref(),
+        Some("https://clerk.inspired.puma-74.lcl.dev")
+    );
+    assert_eq!(config.session_cookie.as_deref(), Some("__session_vWCgMp3A"));
+    for bad in [
+        "pk_test_",
+        "pk_prod_abc",
+        "pk_test_!!",
+        "sk_test_abc",
+        "pk_test_Y2xlcmsuZXhhbXBsZS5jb20",
+    ] {
+        assert_refused(
+            &[("CLERK_PUBLISHABLE_KEY", bad)],
+            "CLERK_PUBLISHABLE_KEY",
+            "publishable key",
+        );
+    }
+    // With the key alone, the issuer it names is required.
+    let authorizer = authorizer_with(&[("JWT_ISSUER", "")]);
+    let mut claims = fresh_claims("admin");
+    claims["iss"] = serde_json::json!("https://clerk.another.example");
+    let outcome = run(
+        &authorizer,
+        &token_event(&format!("Bearer {}", mint(&claims)), "GET /tasks"),
+    );
+    assert_eq!(outcome.reason, "wrong_issuer");
+}

@@ -3,10 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use authorizer::metrics;
 use common::*;
 use serde_json::Value;
@@ -107,43 +103,16 @@ fn the_namespace_can_be_configured_and_is_checked() {
 
 #[test]
 fn the_real_binary_prints_one_emf_record_beside_each_decision_line() {
-    let api = runtime_api::RuntimeApi::start().unwrap();
-    let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/authorizer";
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "authorizer", "--bin", "authorizer"])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut child = Command::new(binary)
-        .env_clear()
-        .envs(dev_env())
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let events: Vec<String> = samples()
-        .iter()
-        .take(6)
-        .map(|s| s.event.to_string())
-        .collect();
+    let authorizer = RealAuthorizer::start(&dev_env());
+    let events: Vec<Value> = samples().into_iter().take(6).map(|s| s.event).collect();
     for event in &events {
-        api.invoke(event.clone(), Duration::from_secs(10))
-            .expect("an answer");
+        authorizer.decide(event);
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .collect();
-    let emf: Vec<&String> = lines.iter().filter(|l| l.contains("\"_aws\"")).collect();
-    let decisions = lines
-        .iter()
-        .filter(|l| l.contains("authorizer decision"))
-        .count();
+    let is_emf = |l: &String| l.contains("\"_aws\"");
+    let lines =
+        authorizer.lines_when(|lines| lines.iter().filter(|l| is_emf(l)).count() >= events.len());
+    let emf: Vec<&String> = lines.iter().filter(|l| is_emf(l)).collect();
+    let decisions = authorizer.decisions().len();
     assert_eq!(
         (emf.len(), decisions),
         (events.len(), events.len()),

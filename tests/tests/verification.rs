@@ -134,7 +134,7 @@ fn issuer_must_match_when_configured() {
         "wrong_issuer"
     );
     assert_eq!(f.reason(&without(claims(), "iss")), "wrong_issuer");
-    let open = Fixture::new(&[("JWT_ISSUER", "")]);
+    let open = Fixture::new(&[("JWT_ISSUER", ""), ("CLERK_PUBLISHABLE_KEY", "")]);
     assert_eq!(
         open.reason(&with(claims(), "iss", json!("https://other.example"))),
         "allowed"

@@ -96,3 +96,99 @@ pub fn fresh_claims(role: &str) -> Value {
 pub fn base64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// The release-independent authorizer binary (`target/debug/authorizer`) under the Lambda
+/// Runtime API emulator, with an environment of our choosing: what Lambda runs.
+pub struct RealAuthorizer {
+    api: runtime_api::RuntimeApi,
+    child: std::process::Child,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RealAuthorizer {
+    /// Builds the binary if needed and starts it with exactly `env` (plus Lambda's own).
+    pub fn start<K: AsRef<str>, V: AsRef<str>>(env: &[(K, V)]) -> RealAuthorizer {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "authorizer", "--bin", "authorizer"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let api = runtime_api::RuntimeApi::start().unwrap();
+        let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/authorizer";
+        let mut child = Command::new(binary)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let sink = stdout.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        RealAuthorizer { api, child, stdout }
+    }
+
+    /// Invokes the function with `event` and waits for its answer.
+    pub fn invoke(&self, event: &Value) -> runtime_api::Reply {
+        self.api
+            .invoke(event.to_string(), std::time::Duration::from_secs(10))
+            .expect("an answer within 10 s")
+    }
+
+    /// Invokes the function and returns its answer with the decision line it logged.
+    pub fn decide(&self, event: &Value) -> (runtime_api::Reply, Value) {
+        let before = self.decisions().len();
+        let reply = self.invoke(event);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.decisions().get(before) {
+                return (reply, line.clone());
+            }
+            assert!(std::time::Instant::now() < deadline, "no decision line");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Every decision line so far, parsed.
+    pub fn decisions(&self) -> Vec<Value> {
+        self.lines()
+            .iter()
+            .filter(|l| l.contains("authorizer decision"))
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Everything the function printed so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything the function printed, once `done` holds of it (at most 5 s).
+    pub fn lines_when(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let lines = self.lines();
+            if done(&lines) || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for RealAuthorizer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
