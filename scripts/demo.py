@@ -5,6 +5,8 @@ The expected answers come from the same table the tests use (`mint expected`), s
 the README and the tests cannot drift apart. Run through scripts/demo, which sets up PATH.
 """
 
+import base64
+import hashlib
 import json
 import os
 import signal
@@ -185,6 +187,21 @@ GATEWAY_CALLS = [
     ("HTTP", "DELETE", MISSING_TASK, 404, 403, 401, 403),
 ]
 
+# Machine callers, an impersonated session and the app's own session cookie, beside the users:
+# (API, method, path, caller, how the token travels, status).
+OTHER_CALLS = [
+    ("HTTP", "POST", "/tasks", "worker (M2M)", "header", 201),
+    ("HTTP", "GET", "/tasks", "worker (M2M)", "header", 200),
+    ("REST", "DELETE", "/prod" + MISSING_TASK, "worker (M2M)", "header", 403),
+    ("REST", "GET", "/prod/tasks", "M2M token for another machine", "header", 401),
+    ("HTTP", "GET", "/tasks", "OAuth app, tasks:read", "header", 200),
+    ("HTTP", "POST", "/tasks", "OAuth app, tasks:read", "header", 403),
+    ("REST", "GET", "/prod/me", "OAuth app, tasks:read", "cookie", 401),
+    ("REST", "GET", "/prod/me", "member", "suffixed cookie", 200),
+    ("REST", "GET", "/prod/tasks", "admin impersonated by support", "header", 200),
+    ("REST", "DELETE", "/prod" + MISSING_TASK, "admin impersonated by support", "header", 403),
+]
+
 ORG = "org_2demo00000000000000000001"
 # The tasks table's story, on the HTTP API: (step, caller, method, path, body, status). `{id}`
 # is the task the first step creates, `{version}` its version then.
@@ -264,6 +281,18 @@ def gateway_table(env_file):
         "outsider": org_token("user_2outsider0000000000000001", "org_2other0000000000000000001", "org:tasks:view,org:tasks:edit,org:tasks:manage"),
         "member": mint("token", "--sub", "user_2editor000000000000000001", "--role", "member", "--lifetime", "600").strip(),
     }
+    other_tokens = {
+        "worker (M2M)": mint("token", "--m2m", "--lifetime", "600").strip(),
+        "M2M token for another machine": mint("token", "--m2m", "--targets", "mch_2billing0000000000000000001", "--lifetime", "600").strip(),
+        "OAuth app, tasks:read": mint("token", "--oauth", "--scope", "tasks:read", "--lifetime", "600").strip(),
+        "member": tokens["member"],
+        "admin impersonated by support": mint("token", "--role", "admin", "--act", "user_2support00000000000000001", "--lifetime", "600").strip(),
+    }
+    # Clerk's name for the app's own session cookie: base64url(SHA-1(publishable key))[:8].
+    publishable_key = next(line.split("=", 1)[1].strip("'") for line in mint("env").splitlines()
+                           if line.startswith("CLERK_PUBLISHABLE_KEY="))
+    digest = hashlib.sha1(publishable_key.encode()).digest()
+    suffixed_cookie = "__session_" + base64.urlsafe_b64encode(digest).decode()[:8]
     rows, failures = [], 0
     story, story_failures = [], 0
     try:
@@ -279,6 +308,17 @@ def gateway_table(env_file):
                 ok = got == str(want)
                 failures += not ok
                 rows.append((f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"))
+        for api, method, path, who, via, want in OTHER_CALLS:
+            token = other_tokens[who]
+            header = {"header": f"Authorization: Bearer {token}", "cookie": f"Cookie: __session={token}",
+                      "suffixed cookie": f"Cookie: __session=stale; {suffixed_cookie}={token}"}[via]
+            command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "-H", header]
+            if method == "POST":
+                command += ["-H", "Content-Type: application/json", "--data", '{"title":"From a machine"}']
+            got = run(*command, bases[api] + path).stdout.strip()
+            ok = got == str(want)
+            failures += not ok
+            rows.append((f"{api} {method} {path}", f"{who} ({via})", got, "ok" if ok else f"MISMATCH: want {want}"))
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

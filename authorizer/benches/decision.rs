@@ -9,121 +9,17 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use authorizer::context::Context;
+use authorizer::credential::Credential;
 use authorizer::policy::{self, Effect, Resources};
 use authorizer::rules::AccessRules;
-use authorizer::session::Session;
 use authorizer::verify::Claims;
-use authorizer::{Authorizer, Config};
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use criterion::Criterion;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
-use serde_json::{json, Value};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::Value;
 
-const PRIVATE: &str = include_str!("../../events/keys/dev-only-private.pem");
-const PUBLIC: &str = include_str!("../../events/keys/dev-only-public.pem");
-const FOREIGN: &str = include_str!("../../events/keys/foreign-dev-only-private.pem");
-const PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/";
-const NOW: u64 = 1_800_000_000;
-
-/// A realistic Clerk session token: the standard claims plus `metadata` and org claims.
-fn clerk_claims(exp: u64) -> Value {
-    json!({
-        "azp": "https://app.example.com",
-        "exp": exp,
-        "fva": [0, -1],
-        "iat": NOW - 10,
-        "iss": "https://clerk.example.com",
-        "jti": "8f1a2b3c4d5e6f708192",
-        "metadata": { "role": "admin", "plan": "pro", "team": { "id": "team_42" } },
-        "nbf": NOW - 15,
-        "o": { "id": "org_2abc", "slg": "acme", "rol": "admin", "per": "view,edit,manage", "fpm": "7,3,1" },
-        "fea": "o:tasks,o:reports,u:profile,o:billing",
-        "pla": "o:pro",
-        "sid": "sess_2bCdEfGhIjKlMnOpQrStUvWx",
-        "sub": "user_2aBcDeFgHiJkLmNoPqRsTuVw",
-        "v": 2
-    })
-}
-
-fn sign(claims: &Value, pem: &str) -> String {
-    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
-    jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap()
-}
-
-fn twenty_rules() -> String {
-    let routes: Vec<String> = (0..20).map(|i| format!("GET /resource{i}/*")).collect();
-    json!({ "admin": routes }).to_string()
-}
-
-/// 50 list-form entries mixing every condition, as a large organisation app might write them;
-/// the token (an org admin with tasks permissions, fresh factors) satisfies about half.
-fn fifty_entries() -> String {
-    let conditions = [
-        json!({"permission": "org:tasks:view"}),
-        json!({"permission": ["org:tasks:edit", "org:tasks:manage"]}),
-        json!({"permission": "org:tasks:manage", "reverification": "strict"}),
-        json!({"org_role": "org:admin"}),
-        json!({"org_role": "org:member"}),
-        json!({"plan": "pro"}),
-        json!({"feature": "o:reports"}),
-        json!({"org": false}),
-        json!({"role": "admin"}),
-        json!({"permission": "org:billing:view", "plan": "o:enterprise"}),
-    ];
-    let entries: Vec<Value> = (0..50)
-        .map(|i| {
-            json!({"routes": [format!("GET /resource{i}/*"), format!("POST /resource{i}")],
-                        "when": conditions[i % conditions.len()]})
-        })
-        .collect();
-    Value::Array(entries).to_string()
-}
-
-fn authorizer(rules: &str) -> Authorizer {
-    let lookup = |name: &str| match name {
-        "CLERK_JWT_KEY" => Some(PUBLIC.to_string()),
-        "JWT_ISSUER" => Some("https://clerk.example.com".to_string()),
-        "AUTHORIZED_PARTIES" => Some("https://app.example.com".to_string()),
-        "ACCESS_RULES" => Some(rules.to_string()),
-        _ => None,
-    };
-    Authorizer::new(Config::from_lookup(lookup).unwrap())
-}
-
-fn token_event(authorization: &str) -> String {
-    json!({ "type": "TOKEN", "authorizationToken": authorization, "methodArn": format!("{PREFIX}GET/resource3/42") })
-        .to_string()
-}
-
-fn request_cookie_event(token: &str) -> String {
-    json!({
-        "type": "REQUEST",
-        "methodArn": format!("{PREFIX}GET/resource3/42"),
-        "resource": "/resource3/{id}", "path": "/resource3/42", "httpMethod": "GET",
-        "headers": { "Accept": "application/json", "Host": "abc123.execute-api.us-east-1.amazonaws.com",
-                     "User-Agent": "Mozilla/5.0", "Cookie": format!("__client_uat=1700000000; __session={token}; theme=dark") },
-        "multiValueHeaders": { "Accept": ["application/json"], "Cookie": [format!("__client_uat=1700000000; __session={token}; theme=dark")] },
-        "queryStringParameters": {}, "pathParameters": { "id": "42" }, "stageVariables": {},
-        "requestContext": { "accountId": "123456789012", "apiId": "abc123", "stage": "prod", "httpMethod": "GET",
-                            "resourcePath": "/resource3/{id}", "requestId": "c6af9ac6", "identity": { "sourceIp": "203.0.113.10" } }
-    })
-    .to_string()
-}
-
-fn http_v2_event(token: &str) -> String {
-    json!({
-        "version": "2.0", "type": "REQUEST",
-        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:def456/$default/GET/resource3/42",
-        "identitySource": [format!("Bearer {token}")], "routeKey": "GET /resource3/{id}",
-        "rawPath": "/resource3/42", "rawQueryString": "",
-        "headers": { "authorization": format!("Bearer {token}"), "accept": "application/json", "host": "def456.execute-api.us-east-1.amazonaws.com" },
-        "requestContext": { "accountId": "123456789012", "apiId": "def456", "stage": "$default", "requestId": "id",
-                            "http": { "method": "GET", "path": "/resource3/42", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10" } }
-    })
-    .to_string()
-}
+#[path = "fixtures/mod.rs"]
+mod fixtures;
+use fixtures::*;
 
 /// The benchmarks, in the order of the summary table. `raw_verify` is the floor.
 const IDS: [&str; 12] = [
@@ -150,19 +46,8 @@ fn benches(c: &mut Criterion) {
     let authz50 = authorizer(&fifty_entries());
 
     // The floor: one RS256 verification with a pre-parsed aws-lc-rs key.
-    let (message, signature) = valid.rsplit_once('.').unwrap();
-    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
-    let der = match DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap().kind() {
-        jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => der.clone(),
-        _ => unreachable!(),
-    };
-    let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der).unwrap();
-    c.bench_function(IDS[0], |b| {
-        b.iter(|| {
-            key.verify_sig(black_box(message.as_bytes()), black_box(&signature))
-                .unwrap()
-        })
-    });
+    let raw = RawVerify::new(&valid);
+    c.bench_function(IDS[0], |b| b.iter(|| raw.verify()));
 
     let fifty = token_event(&format!("Bearer {valid}"));
     let outcome = authz50.handle(&fifty, NOW);
@@ -203,9 +88,9 @@ fn benches(c: &mut Criterion) {
     let role_rules = AccessRules::parse(&rules).unwrap();
     c.bench_function(IDS[8], |b| {
         b.iter(|| {
-            let session = Session::from_claims(black_box(&claims), &["metadata", "role"]);
-            let decision = role_rules.decide(&session, "GET/resource3/42");
-            let context = Context::from_session(&claims, &session);
+            let credential = Credential::from_claims(black_box(&claims), &["metadata", "role"]);
+            let decision = role_rules.decide(&credential, "GET/resource3/42");
+            let context = Context::from_credential(&claims, &credential);
             let resources = Resources {
                 prefix: PREFIX,
                 suffixes: &decision.granted,

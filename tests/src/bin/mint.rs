@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 use tests::*;
 
 const USAGE: &str = "\
-mint: DEV-ONLY Clerk session tokens and API Gateway authorizer events (never trust the key)
+mint: DEV-ONLY Clerk tokens and API Gateway authorizer events (never trust the key)
 
 usage:
-  mint token   [token options]               print a signed session token
+  mint token   [token options]               print a signed token (a session unless
+                                              --m2m or --oauth)
   mint event   [--flavour F] [--route R] [token options]
                                               print an authorizer event carrying a new token
   mint samples [DIR]                          write every sample event (default events/authorizer,
@@ -36,6 +37,16 @@ token options:
   --fva FIRST,SECOND    minutes since each factor was verified, -1 = never (default 0,-1)
   --lifetime SECS       seconds until exp; negative makes an expired token (default 3600)
   --starts-in SECS      nbf this many seconds from now: a not-yet-valid token (default -5)
+  --act SUB             an impersonated session: act.sub is the impersonator (support staff)
+
+machine tokens (the session options above do not apply, except --sub, --lifetime, --starts-in):
+  --m2m                 an M2M token (header cat cl_B7d4PD333AAA) from a machine, --sub mch_…
+                        (default mch_2worker0000000000000000001, the demo's worker)
+  --targets LIST        the machines it may call, comma-separated, into scopes (default the
+                        demo API's MACHINE_ID, mch_2tasksapi00000000000000001)
+  --oauth               an OAuth access token (typ at+jwt) for the user --sub
+  --scope \"A B\"       its scopes, space-separated (default tasks:read)
+  --client ID           its client_id (default client_2sampleapp000000000001)
 
 event options:
   --flavour F           token | request-header | request-cookie | http-v2 | http-v2-cookie |
@@ -46,6 +57,9 @@ examples:
   mint token --role member --lifetime 600
   mint token --org org_1 --permissions org:tasks:view,org:tasks:edit --fva 2,2
   mint event --flavour http-v2 --route \"DELETE /tasks/1\" --role admin > event.json
+  mint token --m2m --targets mch_2tasksapi00000000000000001
+  mint token --oauth --scope \"tasks:read tasks:write\"
+  mint token --role admin --act user_2support00000000000000001
   cargo lambda invoke authorizer --data-file event.json
 ";
 
@@ -139,6 +153,20 @@ struct Options {
     fva: [i64; 2],
     flavour: String,
     route: String,
+    act: Option<String>,
+    kind: Kind,
+    sub_given: bool,
+    targets: Vec<String>,
+    scope: String,
+    client: String,
+}
+
+/// Which kind of token `mint token` makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Session,
+    Machine,
+    OAuth,
 }
 
 impl Options {
@@ -159,6 +187,12 @@ impl Options {
             fva: [0, -1],
             flavour: "token".into(),
             route: "GET /tasks".into(),
+            act: None,
+            kind: Kind::Session,
+            sub_given: false,
+            targets: vec![DEV_MACHINE_ID.into()],
+            scope: "tasks:read".into(),
+            client: SAMPLE_OAUTH_CLIENT.into(),
         };
         let seconds = |flag: &str, v: String| {
             v.parse::<i64>()
@@ -175,7 +209,22 @@ impl Options {
                 }
                 "--lifetime" => options.lifetime = seconds(flag, value()?)?,
                 "--starts-in" => options.starts_in = seconds(flag, value()?)?,
-                "--sub" => options.sub = value()?,
+                "--sub" => {
+                    options.sub = value()?;
+                    options.sub_given = true;
+                }
+                "--act" => options.act = Some(value()?),
+                "--m2m" => options.kind = Kind::Machine,
+                "--oauth" => options.kind = Kind::OAuth,
+                "--targets" => {
+                    options.targets = value()?
+                        .split([',', ' '])
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }
+                "--scope" => options.scope = value()?,
+                "--client" => options.client = value()?,
                 "--v" => {
                     options.version = match value()?.as_str() {
                         "1" => 1,
@@ -225,6 +274,14 @@ impl Options {
         {
             return Err("--permissions and --org-role need --org ID".into());
         }
+        if options.kind == Kind::Machine {
+            if !options.sub_given {
+                options.sub = SAMPLE_WORKER.into();
+            }
+            if !options.sub.starts_with("mch_") {
+                return Err("--m2m needs a machine id: --sub mch_…".into());
+            }
+        }
         Ok(options)
     }
 }
@@ -241,8 +298,26 @@ fn token(options: &Options) -> Result<String, String> {
     let at = |offset: i64| {
         u64::try_from(now + offset).map_err(|_| "the time is before 1970".to_string())
     };
-    let mut claims = clerk_claims(&options.sub, metadata, now as u64, at(options.lifetime)?);
+    let (iat, exp) = (now as u64, at(options.lifetime)?);
+    let mut claims = match options.kind {
+        Kind::Session => clerk_claims(&options.sub, metadata, iat, exp),
+        Kind::Machine => machine_claims(
+            &options.sub,
+            &options.targets.iter().map(String::as_str).collect::<Vec<_>>(),
+            iat,
+            exp,
+        ),
+        Kind::OAuth => oauth_claims(&options.sub, &options.client, &options.scope, iat, exp),
+    };
     claims["nbf"] = json!(at(options.starts_in)?);
+    if let Some(act) = &options.act {
+        claims["act"] = json!({ "sub": act });
+    }
+    match options.kind {
+        Kind::Machine => return Ok(mint_machine(&claims)),
+        Kind::OAuth => return Ok(mint_oauth(&claims)),
+        Kind::Session => {}
+    }
     claims["fva"] = json!(options.fva);
     if let Some(plans) = &options.plans {
         claims["pla"] = json!(plans);
