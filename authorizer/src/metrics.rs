@@ -1,7 +1,8 @@
 //! One CloudWatch Embedded Metric Format record per decision: a JSON line CloudWatch Logs turns
 //! into metrics, with no SDK and no network call.
 //!
-//! Dimensions are few and bounded (verdict, reason, flavour: a few dozen values in all), never
+//! Dimensions are few and bounded (verdict, reason, flavour, token kind: a few dozen values in
+//! all), never
 //! the user, the route or the token, so the metrics cost stays flat however many users call.
 
 use serde_json::json;
@@ -25,8 +26,9 @@ pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms:
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": namespace,
-                // Totals, by verdict, by reason, and by flavour and verdict.
-                "Dimensions": [[], ["Verdict"], ["Reason"], ["Flavour", "Verdict"]],
+                // Totals, by verdict, by reason, by flavour and verdict, and by the kind of
+                // token (sessions, M2M, OAuth; `none` before one was verified) and verdict.
+                "Dimensions": [[], ["Verdict"], ["Reason"], ["Flavour", "Verdict"], ["TokenType", "Verdict"]],
                 "Metrics": [
                     { "Name": DECISIONS, "Unit": "Count" },
                     { "Name": DECISION_LATENCY, "Unit": "Microseconds" },
@@ -37,6 +39,7 @@ pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms:
         "Verdict": outcome.verdict.name(),
         "Reason": outcome.reason,
         "Flavour": outcome.flavour.map_or("unknown", |f| f.name()),
+        "TokenType": outcome.token_type.unwrap_or("none"),
         DECISIONS: 1,
         DECISION_LATENCY: latency_us,
         UNAUTHORIZED_ERRORS: u8::from(outcome.response.is_none()),

@@ -432,3 +432,48 @@ fn the_publishable_key_sets_the_issuer_and_must_agree_with_jwt_issuer() {
     );
     assert_eq!(outcome.reason, "wrong_issuer");
 }
+
+#[test]
+fn the_readmes_machine_callers_settings_are_a_valid_configuration() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("Accepting machine callers")
+        .expect("the README's machine callers example");
+    let block = &readme[start..];
+    let block = &block[block.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    // The shell reads the settings as a user's would.
+    let output = std::process::Command::new("bash")
+        .args(["-euc", &format!("set -a\n{block}\nenv -0")])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let settings: Vec<(String, String)> = String::from_utf8(output.stdout)
+        .unwrap()
+        .split('\0')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let names: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
+    for name in [
+        "ACCEPTED_TOKENS",
+        "MACHINE_ID",
+        "OAUTH_AUDIENCE",
+        "ACCESS_RULES",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let config = Config::from_lookup(|name| {
+        if name == "CLERK_JWT_KEY" {
+            return Some(DEV_PUBLIC_KEY.to_string());
+        }
+        settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("the README's settings are valid");
+    assert_eq!(config.rules.len(), 4);
+    assert_eq!(config.verifier.checks().accepted.list().len(), 3);
+}

@@ -72,7 +72,13 @@ fn every_sample_decision_gives_a_valid_emf_record_with_bounded_dimensions() {
         );
         // Never the user, the route or the token.
         let members: Vec<&String> = record.as_object().unwrap().keys().collect();
-        assert_eq!(members.len(), 7, "{members:?}");
+        assert_eq!(members.len(), 8, "{members:?}");
+        assert_eq!(
+            record["TokenType"],
+            outcome.token_type.unwrap_or("none"),
+            "{}",
+            sample.file
+        );
         for value in record
             .as_object()
             .unwrap()

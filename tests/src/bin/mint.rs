@@ -303,7 +303,11 @@ fn token(options: &Options) -> Result<String, String> {
         Kind::Session => clerk_claims(&options.sub, metadata, iat, exp),
         Kind::Machine => machine_claims(
             &options.sub,
-            &options.targets.iter().map(String::as_str).collect::<Vec<_>>(),
+            &options
+                .targets
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
             iat,
             exp,
         ),
