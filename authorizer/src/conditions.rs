@@ -119,23 +119,10 @@ pub struct Reverification {
     pub after_minutes: i64,
 }
 
-/// The keys a `when` object may hold.
-pub const KEYS: [&str; 12] = [
-    "token",
-    "machine",
-    "client",
-    "scope",
-    "role",
-    "org",
-    "org_role",
-    "permission",
-    "plan",
-    "feature",
-    "reverification",
-    "impersonation",
-];
+/// The keys of a `when` object that choose the kind of token and the machine caller.
+const TOKEN_KEYS: [&str; 4] = ["token", "machine", "client", "scope"];
 
-/// The conditions that only a session token can meet.
+/// The keys of a `when` object that only a session token can meet.
 const SESSION_KEYS: [&str; 8] = [
     "role",
     "org",
@@ -146,6 +133,11 @@ const SESSION_KEYS: [&str; 8] = [
     "reverification",
     "impersonation",
 ];
+
+/// Every key a `when` object may hold.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    TOKEN_KEYS.into_iter().chain(SESSION_KEYS)
+}
 
 impl Conditions {
     /// A `role` condition alone: what the map form `{"admin": [...]}` means.
@@ -158,10 +150,10 @@ impl Conditions {
 
     /// Parses a `when` object. The error says which key is wrong and what it should be.
     pub fn parse(when: &Map<String, Value>) -> Result<Conditions, String> {
-        if let Some(unknown) = when.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        if let Some(unknown) = when.keys().find(|k| !keys().any(|key| key == k.as_str())) {
             return Err(format!(
                 "unknown condition {unknown:?}; use {}",
-                KEYS.join(", ")
+                keys().collect::<Vec<_>>().join(", ")
             ));
         }
         let names = |key: &str| when.get(key).map(|v| names(key, v)).transpose();

@@ -517,9 +517,65 @@ fn metadata_cannot_set_the_reserved_keys_and_the_cap_keeps_the_ones_handlers_nee
         (context["sub"].as_str(), context["token_type"].as_str()),
         (Some(SAMPLE_VIEWER), Some("oauth_token"))
     );
-    assert!(
-        context.get("client_id").is_none(),
-        "2000 bytes over the cap: {context}"
+    // Everything else gives way, and the outcome says what.
+    assert_eq!(outcome.dropped_context, ["client_id", "actor"]);
+}
+
+/// In-process: the conditions and checks of one kind never leak into another's.
+#[test]
+fn each_condition_holds_only_for_its_kind_of_token() {
+    let rules = r#"[
+        {"routes": ["GET /client"], "when": {"token": "oauth_token", "client": "client_2sampleapp000000000001"}},
+        {"routes": ["GET /support"], "when": {"impersonation": true}},
+        {"routes": ["GET /personal"], "when": {"token": ["session_token", "m2m_token", "oauth_token"], "org": false}},
+        {"routes": ["GET /anyone"], "when": {"token": ["session_token", "m2m_token", "oauth_token"]}}
+    ]"#;
+    // JWT_AUDIENCE and AUTHORIZED_PARTIES are session checks: machine tokens carry neither.
+    let authorizer = authorizer_with(&[
+        ("ACCESS_RULES", rules),
+        ("JWT_AUDIENCE", "https://sessions.example"),
+    ]);
+    let now = authorizer::now();
+    let decide = |token: &str, route: &str| {
+        let outcome = run(&authorizer, &token_event(&format!("Bearer {token}"), route));
+        (outcome.verdict.name(), outcome.reason, outcome.response)
+    };
+    let worker = worker_token(&[DEV_MACHINE_ID], None);
+    let oauth = oauth_token("tasks:read");
+    let other_client = mint_oauth(&oauth_claims(
+        SAMPLE_VIEWER,
+        "client_2other",
+        "tasks:read",
+        now,
+        now + 60,
+    ));
+    let mut session = clerk_claims(SAMPLE_PERSONAL, json!({}), now, now + 60);
+    session["aud"] = json!("https://sessions.example");
+    let personal = mint(&session);
+    session["act"] = json!({"sub": SAMPLE_SUPPORT});
+    let impersonated = mint(&session);
+
+    assert_eq!(decide(&oauth, "GET /client").1, "allowed");
+    assert_eq!(decide(&other_client, "GET /client").1, "client_not_allowed");
+    assert_eq!(decide(&worker, "GET /client").1, "token_kind_not_allowed");
+    // `impersonation: true` holds only with an `act`.
+    assert_eq!(decide(&impersonated, "GET /support").1, "allowed");
+    assert_eq!(
+        decide(&personal, "GET /support").1,
+        "impersonation_required"
     );
-    assert_eq!(context["actor"], "user_2agent");
+    // `org: false` is a session condition: no machine token is a "personal account".
+    assert_eq!(decide(&personal, "GET /personal").1, "allowed");
+    for token in [&worker, &oauth] {
+        assert_eq!(decide(token, "GET /personal").1, "session_conditions_unmet");
+        // The policy's principal is the token's `sub`, and so is the context's.
+        let (verdict, _, response) = decide(token, "GET /anyone");
+        assert_eq!(verdict, "allow");
+        let response: Value = serde_json::from_str(&response.unwrap()).unwrap();
+        assert_eq!(response["principalId"], response["context"]["sub"]);
+    }
+    // A session without the configured audience is refused; machine tokens are not asked.
+    let mut no_aud = clerk_claims(SAMPLE_PERSONAL, json!({}), now, now + 60);
+    no_aud.as_object_mut().unwrap().remove("aud");
+    assert_eq!(decide(&mint(&no_aud), "GET /anyone").1, "wrong_audience");
 }
