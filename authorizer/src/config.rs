@@ -16,6 +16,9 @@ pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
 /// Clerk's SDK default.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 5;
 
+/// The CloudWatch namespace of the decision metrics, unless `METRICS_NAMESPACE` says otherwise.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "ClerkAuthorizer";
+
 /// How HTTP API 2.0 requests are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpApiResponse {
@@ -131,12 +134,8 @@ impl Config {
         })?
         .unwrap_or(HttpApiResponse::Simple);
 
-        let metrics_namespace = setting(
-            &lookup,
-            "METRICS_NAMESPACE",
-            crate::metrics::check_namespace,
-        )?
-        .unwrap_or_else(|| crate::metrics::DEFAULT_NAMESPACE.to_string());
+        let metrics_namespace = setting(&lookup, "METRICS_NAMESPACE", check_namespace)?
+            .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_string());
 
         Ok(Config {
             verifier: Verifier::new(keys, checks),
@@ -319,4 +318,19 @@ fn parse_bool(value: &str) -> Result<bool, String> {
         "false" => Ok(false),
         other => Err(format!("must be true or false, not {other:?}")),
     }
+}
+
+/// Checks a namespace as CloudWatch does: 1 to 255 characters, no `:` prefix of AWS's own.
+fn check_namespace(namespace: &str) -> Result<String, String> {
+    let namespace = namespace.trim();
+    if namespace.is_empty()
+        || namespace.len() > 255
+        || namespace.starts_with("AWS/")
+        || namespace.contains(':')
+    {
+        return Err(format!(
+            "must be 1 to 255 characters, without ':' and not starting with AWS/ (got {namespace:?})"
+        ));
+    }
+    Ok(namespace.to_string())
 }

@@ -9,9 +9,6 @@ use serde_json::json;
 
 use crate::handler::Outcome;
 
-/// The default namespace; `METRICS_NAMESPACE` changes it.
-pub const DEFAULT_NAMESPACE: &str = "ClerkAuthorizer";
-
 /// The metric names the template's alarms and dashboard read.
 pub const DECISIONS: &str = "Decisions";
 pub const DECISION_LATENCY: &str = "DecisionLatency";
@@ -45,19 +42,4 @@ pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms:
         UNAUTHORIZED_ERRORS: u8::from(outcome.response.is_none()),
     })
     .to_string()
-}
-
-/// Checks a namespace as CloudWatch does: 1 to 255 characters, no `:` prefix of AWS's own.
-pub fn check_namespace(namespace: &str) -> Result<String, String> {
-    let namespace = namespace.trim();
-    if namespace.is_empty()
-        || namespace.len() > 255
-        || namespace.starts_with("AWS/")
-        || namespace.contains(':')
-    {
-        return Err(format!(
-            "must be 1 to 255 characters, without ':' and not starting with AWS/ (got {namespace:?})"
-        ));
-    }
-    Ok(namespace.to_string())
 }

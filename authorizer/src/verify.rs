@@ -38,22 +38,6 @@ pub struct ClaimChecks {
     pub oauth_audiences: Option<Vec<String>>,
 }
 
-impl Default for ClaimChecks {
-    /// The strictest checks that need no setting: session tokens only, Clerk's 5 s skew.
-    fn default() -> Self {
-        ClaimChecks {
-            issuer: None,
-            authorized_parties: None,
-            audiences: None,
-            clock_skew: crate::config::DEFAULT_CLOCK_SKEW_SECONDS,
-            allow_pending_sessions: false,
-            accepted: Kinds::SESSION,
-            machine_id: None,
-            oauth_audiences: None,
-        }
-    }
-}
-
 /// The keys and checks that decide whether a token is genuine and current.
 #[derive(Debug)]
 pub struct Verifier {

@@ -100,7 +100,7 @@ fn the_namespace_can_be_configured_and_is_checked() {
     assert_eq!(config.metrics_namespace, "Acme/Auth");
     assert_eq!(
         dev_authorizer().config().metrics_namespace,
-        metrics::DEFAULT_NAMESPACE
+        authorizer::config::DEFAULT_METRICS_NAMESPACE
     );
     let error = authorizer::Config::from_lookup(dev_lookup(&[("METRICS_NAMESPACE", "AWS/Lambda")]))
         .unwrap_err();
