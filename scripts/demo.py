@@ -337,7 +337,7 @@ def gateway_table(env_file):
 def main():
     TARGET.mkdir(parents=True, exist_ok=True)
     step("building the minter, the authorizer and the handlers")
-    cargo_build("-p", "tests", "-p", "authorizer", "-p", "api-handlers", "--bins")
+    cargo_build("-p", "tests", "-p", "clerk-apigw-authorizer", "-p", "api-handlers", "--bins")
     env_file = TARGET / "dev.env"
     env_file.write_text(mint("env"))
     step("starting cargo lambda watch with the DEV-ONLY key (its log: target/demo/watch.log)")

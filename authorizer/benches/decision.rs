@@ -1,6 +1,6 @@
 //! In-process benchmarks: the full decision against the physical floor, one RS256 verification.
 //!
-//!   cargo bench -p authorizer --bench decision
+//!   cargo bench -p clerk-apigw-authorizer --bench decision
 //!
 //! After criterion's own report, prints each median and its ratio to the raw verification,
 //! all from this one run (these machines are noisy; only same-run ratios are comparable).
@@ -8,11 +8,11 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use authorizer::context::Context;
-use authorizer::credential::Credential;
-use authorizer::policy::{self, Effect, Resources};
-use authorizer::rules::AccessRules;
-use authorizer::verify::Claims;
+use clerk_apigw_authorizer::context::Context;
+use clerk_apigw_authorizer::credential::Credential;
+use clerk_apigw_authorizer::policy::{self, Effect, Resources};
+use clerk_apigw_authorizer::rules::AccessRules;
+use clerk_apigw_authorizer::verify::Claims;
 use criterion::Criterion;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
@@ -83,7 +83,7 @@ fn benches(c: &mut Criterion) {
     // Policy and context rendering alone, for an admin with 20 route rules.
     let claims: Claims =
         serde_json::from_value::<serde_json::Map<String, Value>>(clerk_claims(NOW))
-            .map(authorizer::verify::Claims::from_payload)
+            .map(clerk_apigw_authorizer::verify::Claims::from_payload)
             .unwrap();
     let role_rules = AccessRules::parse(&rules).unwrap();
     c.bench_function(IDS[8], |b| {

@@ -2,7 +2,7 @@
 //! unlike times on these shared machines). `bench/run instructions` runs it at two `N` and
 //! prints the difference per call (N = 1 and 2001), so the set-up cost cancels out.
 //!
-//!   cargo run --release -p authorizer --example instructions -- <case> <N>
+//!   cargo run --release -p clerk-apigw-authorizer --example instructions -- <case> <N>
 //!
 //! Cases: `raw_verify` (one RS256 verification, the floor), `token_admin` (a full REST TOKEN
 //! decision, 20 rules), `token_50_entries` (the same with 50 list-form entries),

@@ -23,12 +23,19 @@ pub struct Conditions {
     pub client: Option<Vec<String>>,
     /// OAuth only: a scope, compared as a whole word.
     pub scope: Option<Vec<String>>,
+    /// `role`: the string at `ROLE_CLAIM` is one of these.
     pub role: Option<Vec<String>>,
+    /// `org`: `true` when an organisation is active, `false` for a personal account.
     pub org: Option<bool>,
+    /// `org_role`: the active organisation's role is one of these (`org:` prefixed).
     pub org_role: Option<Vec<String>>,
+    /// `permission`: the active organisation's permissions hold one of these.
     pub permission: Option<Vec<String>>,
+    /// `plan`: `pla` holds one of these.
     pub plan: Option<Vec<Billing>>,
+    /// `feature`: `fea` holds one of these.
     pub feature: Option<Vec<Billing>>,
+    /// `reverification`: the factors were verified recently enough.
     pub reverification: Option<Reverification>,
     /// `false`: only when there is no `act`; `true`: only when there is one.
     pub impersonation: Option<bool>,
@@ -39,8 +46,11 @@ pub struct Conditions {
 pub enum Unmet {
     /// `token` (or its default, session tokens) does not list the credential's kind.
     TokenKind,
+    /// `machine`: not an M2M token, or not one of the machines named.
     Machine,
+    /// `client`: not an OAuth token of one of the clients named.
     Client,
+    /// `scope`: the token has none of the scopes named.
     Scope,
     /// A session condition, and the credential is not a session token.
     NotASession,
@@ -52,9 +62,13 @@ pub enum Unmet {
     NoOrganization,
     /// `org: false`, and an organisation is active.
     OrganizationActive,
+    /// `org_role`: the organisation role is not one of those named.
     OrgRole,
+    /// `permission`: none of the permissions named is held.
     Permission,
+    /// `plan`: none of the plans named is held.
     Plan,
+    /// `feature`: none of the features named is held.
     Feature,
     /// `reverification`: the factors were not verified recently enough (or `fva` is missing).
     Reverification,
@@ -100,22 +114,29 @@ pub enum Scope {
 /// One plan or feature a condition asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Billing {
+    /// Which list the slug is looked up in.
     pub scope: Scope,
+    /// The plan's or feature's slug, e.g. `pro`.
     pub slug: String,
 }
 
 /// Which factors must be fresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// The first factor (password, code, passkey, …).
     FirstFactor,
+    /// The second factor, or the first when there is none.
     SecondFactor,
+    /// Both factors, or the first alone when there is no second one.
     MultiFactor,
 }
 
 /// `reverification`: `level` verified less than `after_minutes` ago.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reverification {
+    /// Which factors must be fresh.
     pub level: Level,
+    /// How young, in minutes, a verification must be.
     pub after_minutes: i64,
 }
 

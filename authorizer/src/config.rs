@@ -31,9 +31,13 @@ pub enum HttpApiResponse {
 /// Everything the authorizer needs, validated.
 #[derive(Debug)]
 pub struct Config {
+    /// Keys and claim checks: whether a token is genuine and current.
     pub verifier: Verifier,
+    /// `ROLE_CLAIM` as a path, e.g. `["metadata", "role"]`.
     pub role_claim: Vec<String>,
+    /// `ACCESS_RULES`, compiled.
     pub rules: AccessRules,
+    /// `HTTP_API_RESPONSE`.
     pub http_api_response: HttpApiResponse,
     /// The CloudWatch namespace of the per-decision EMF records.
     pub metrics_namespace: String,
@@ -44,7 +48,9 @@ pub struct Config {
 /// A setting that cannot be used, and why.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The environment variable at fault, e.g. `CLERK_JWT_KEY`.
     pub variable: &'static str,
+    /// What is wrong with it and what to do, never quoting key material.
     pub problem: String,
 }
 

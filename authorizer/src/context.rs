@@ -36,8 +36,11 @@ pub const RESERVED_KEYS: [&str; 14] = [
 /// One context value, of a type API Gateway accepts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContextValue {
+    /// A string value.
     String(String),
+    /// A number, as JSON has it.
     Number(Number),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -162,14 +165,17 @@ impl Context {
         self.size
     }
 
+    /// True when the context holds no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Every entry, in insertion order.
     pub fn entries(&self) -> &[(String, ContextValue)] {
         &self.entries
     }

@@ -14,6 +14,7 @@ use crate::verify::Claims;
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential<'c> {
+    /// What kind of token it is.
     pub kind: TokenKind,
     /// `sub`: a user id, or the calling machine's id (`mch_…`) for an M2M token.
     pub subject: &'c str,

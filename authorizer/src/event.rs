@@ -31,6 +31,7 @@ pub enum Flavour {
 }
 
 impl Flavour {
+    /// The flavour's name in the log and the metrics, e.g. `rest_token`.
     pub fn name(self) -> &'static str {
         match self {
             Flavour::RestToken => "rest_token",
@@ -45,7 +46,9 @@ impl Flavour {
 /// A parsed authorizer event.
 #[derive(Debug)]
 pub struct Request<'a> {
+    /// Which API Gateway shape the event has.
     pub flavour: Flavour,
+    /// The requested route's ARN, split into the API prefix and the route.
     pub arn: RouteArn<'a>,
     event: RawEvent<'a>,
 }

@@ -27,6 +27,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict's name in the log and the metrics.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Allow => "allow",
@@ -39,17 +40,21 @@ impl Verdict {
 /// Everything one call decided: the response for API Gateway and the facts for the log line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// What API Gateway answers for the requested route.
     pub verdict: Verdict,
     /// Machine-readable: `allowed`, `no_role`, `expired`, `bad_signature`, …
     pub reason: &'static str,
+    /// The event's flavour, when it was recognised.
     pub flavour: Option<Flavour>,
     /// The requested route, e.g. `GET/tasks/42`.
     pub route: Option<String>,
+    /// `sub` of a verified token: the user, or the calling machine.
     pub sub: Option<String>,
     /// The verified token's kind, as `ACCEPTED_TOKENS` names it (`session_token`, …).
     pub token_type: Option<&'static str>,
     /// `act.sub` of an impersonated (or agent) session.
     pub actor: Option<String>,
+    /// The session's role at `ROLE_CLAIM`, if any.
     pub role: Option<String>,
     /// The active organisation's id.
     pub org: Option<String>,
@@ -68,10 +73,12 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
+    /// The authorizer over a validated configuration.
     pub fn new(config: Config) -> Self {
         Authorizer { config }
     }
 
+    /// The configuration it decides with.
     pub fn config(&self) -> &Config {
         &self.config
     }

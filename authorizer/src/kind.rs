@@ -95,10 +95,12 @@ impl Kinds {
     /// Session tokens only: the default of `ACCEPTED_TOKENS` and of a rule without `token`.
     pub const SESSION: Kinds = Kinds(1);
 
+    /// The set of `kinds`.
     pub fn of(kinds: &[TokenKind]) -> Kinds {
         Kinds(kinds.iter().fold(0, |bits, k| bits | k.bit()))
     }
 
+    /// True when `kind` is in the set.
     pub fn contains(self, kind: TokenKind) -> bool {
         self.0 & kind.bit() != 0
     }

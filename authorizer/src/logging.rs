@@ -3,23 +3,23 @@
 //! The line carries the outcome, the reason, `sub`, the token's kind, the actor of an
 //! impersonated session, `role` and the route; never the token, its signature or a key.
 
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
-
 use crate::handler::Outcome;
 use crate::metrics;
 
-/// Installs the subscriber: JSON lines unless `AWS_LAMBDA_LOG_FORMAT=Text`; the level from
+/// Installs the subscriber (feature `lambda`): JSON lines unless `AWS_LAMBDA_LOG_FORMAT=Text`; the level from
 /// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
+#[cfg(feature = "lambda")]
 pub fn init() {
     init_with_writer(std::io::stdout);
 }
 
 /// As `init`, writing to `writer` (tests capture the output this way).
+#[cfg(feature = "lambda")]
 pub fn init_with_writer<W>(writer: W)
 where
-    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
+    use tracing_subscriber::EnvFilter;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into())

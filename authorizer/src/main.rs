@@ -1,7 +1,7 @@
 //! The Lambda adapter: reads the configuration once, then hands each event to the core.
 //! Everything that decides lives in the library; see `handler.rs`.
 
-use authorizer::{logging, Authorizer, Config};
+use clerk_apigw_authorizer::{logging, Authorizer, Config};
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
 
@@ -32,7 +32,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| async move {
             let started = std::time::Instant::now();
-            let outcome = authorizer.handle(event.payload.get(), authorizer::now());
+            let outcome = authorizer.handle(event.payload.get(), clerk_apigw_authorizer::now());
             let namespace = &authorizer.config().metrics_namespace;
             logging::log_decision(&outcome, namespace, started.elapsed());
             match outcome.response.map(RawValue::from_string) {

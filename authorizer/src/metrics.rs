@@ -9,8 +9,9 @@ use serde_json::json;
 
 use crate::handler::Outcome;
 
-/// The metric names the template's alarms and dashboard read.
+/// Decisions, one per call. (The metric names here are those the template's alarms and dashboard read.)
 pub const DECISIONS: &str = "Decisions";
+/// How long the decision took, in microseconds (the function's `Duration` also counts the runtime).
 pub const DECISION_LATENCY: &str = "DecisionLatency";
 /// Decisions answered with the Lambda error `Unauthorized` (REST, WebSocket): Lambda counts
 /// them in its `Errors` metric, so `Errors - UnauthorizedErrors` is what really failed.

@@ -15,14 +15,18 @@ use crate::rules::wildcard_match;
 /// The effect of a policy statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// `Allow`.
     Allow,
+    /// `Deny`.
     Deny,
 }
 
 /// The resources of one statement: `prefix` joined to each suffix, written straight into the
 /// output so a request allocates no intermediate strings.
 pub struct Resources<'a, S: AsRef<str>> {
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/`.
     pub prefix: &'a str,
+    /// The route suffixes after the prefix, e.g. `GET/tasks/*`.
     pub suffixes: &'a [S],
 }
 

@@ -235,6 +235,7 @@ impl AccessRules {
         self.entries.len()
     }
 
+    /// True when there is no entry: nobody may call anything.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

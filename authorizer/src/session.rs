@@ -33,15 +33,18 @@ pub struct Session<'c> {
     pub factor_age: Option<[i64; 2]>,
     /// Set when a v2 token's permissions could not be decoded without ambiguity.
     pub permissions_withheld: Option<&'static str>,
-    /// The raw `pla` and `fea` lists, for the context.
+    /// The raw `pla` list, for the context.
     pub plans_claim: Option<&'c str>,
+    /// The raw `fea` list, for the context.
     pub features_claim: Option<&'c str>,
 }
 
 /// The organisation that is active in the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization<'c> {
+    /// The organisation id, `org_…`.
     pub id: &'c str,
+    /// The organisation slug.
     pub slug: Option<&'c str>,
     /// With the `org:` prefix, as `has()` compares it (`admin` → `org:admin`).
     pub role: Option<String>,
@@ -52,7 +55,9 @@ pub struct Organization<'c> {
 /// One organisation permission, `org:<feature>:<name>`, borrowed from the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Permission<'c> {
+    /// The feature, `tasks` in `org:tasks:manage`.
     pub feature: &'c str,
+    /// The permission's name, `manage` in `org:tasks:manage`.
     pub name: &'c str,
 }
 
@@ -103,7 +108,9 @@ impl Organization<'_> {
 /// One entry of `pla` or `fea`: `u:pro`, `o:business`, `ou:…`, `uo:…`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scoped<'c> {
+    /// `u`, `o`, `ou` or `uo`.
     pub scope: &'c str,
+    /// The plan's or feature's slug.
     pub slug: &'c str,
 }
 

@@ -97,10 +97,12 @@ impl Claims {
 }
 
 impl Verifier {
+    /// A verifier over keys parsed at init and the checks to apply.
     pub fn new(keys: Vec<RsaKey>, checks: ClaimChecks) -> Self {
         Verifier { keys, checks }
     }
 
+    /// The checks it applies.
     pub fn checks(&self) -> &ClaimChecks {
         &self.checks
     }

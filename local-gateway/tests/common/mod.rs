@@ -37,7 +37,7 @@ fn build_functions() {
                 "build",
                 "--bins",
                 "-p",
-                "authorizer",
+                "clerk-apigw-authorizer",
                 "-p",
                 "api-handlers",
                 "-p",

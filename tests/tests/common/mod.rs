@@ -111,7 +111,14 @@ impl RealAuthorizer {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "authorizer", "--bin", "authorizer"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "clerk-apigw-authorizer",
+                "--bin",
+                "authorizer",
+            ])
             .status()
             .unwrap();
         assert!(status.success());
