@@ -1,0 +1,81 @@
+//! `AWS::Serverless::Function`: the binary to run, its environment (with `Globals`, parameters
+//! and `--env-file` applied) and its timeout.
+
+use super::*;
+
+/// Function properties that do not change how a local invocation behaves.
+const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
+    "CodeUri",
+    "Description",
+    "Runtime",
+    "Architectures",
+    "Handler",
+    "MemorySize",
+    "LoggingConfig",
+    "Policies",
+    "Tags",
+    "Tracing",
+    "FunctionName",
+];
+const FUNCTION_PROPERTIES: [&str; 3] = ["Environment", "Events", "Timeout"];
+
+impl Reader<'_> {
+    pub(super) fn function(&self, name: &str, resource: &Value) -> Result<Function, String> {
+        let props = properties(resource);
+        for (key, source) in self
+            .globals
+            .keys()
+            .map(|k| (k, "Globals.Function"))
+            .chain(props.keys().map(|k| (k, "Properties")))
+        {
+            if !FUNCTION_PROPERTIES.contains(&key.as_str())
+                && !IGNORED_FUNCTION_PROPERTIES.contains(&key.as_str())
+            {
+                return Err(format!(
+                    "function {name}: {source}.{key} is not supported by local-gateway"
+                ));
+            }
+        }
+        let binary = resource
+            .pointer("/Metadata/BuildProperties/Binary")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("function {name} has no Metadata.BuildProperties.Binary (the cargo binary to run)"))?
+            .to_string();
+        let get = |key: &str| props.get(key).or_else(|| self.globals.get(key));
+        let timeout = match get("Timeout") {
+            None => 3,
+            Some(t) => self
+                .string(t)
+                .and_then(|t| {
+                    t.parse::<u64>()
+                        .map_err(|_| format!("{t:?} is not whole seconds"))
+                })
+                .map_err(|e| format!("function {name}: Timeout: {e}"))?,
+        };
+        let mut environment = BTreeMap::new();
+        for scope in [self.globals.get("Environment"), props.get("Environment")]
+            .into_iter()
+            .flatten()
+        {
+            let variables = scope
+                .get("Variables")
+                .and_then(Value::as_object)
+                .ok_or_else(|| format!("function {name}: Environment needs Variables"))?;
+            for (variable, value) in variables {
+                let value = match self.settings.env_file.get(variable) {
+                    Some(overridden) => overridden.clone(),
+                    None => self.string(value).map_err(|e| {
+                        format!("function {name}: environment variable {variable}: {e}; or set {variable} in --env-file")
+                    })?,
+                };
+                environment.insert(variable.clone(), value);
+            }
+        }
+        Ok(Function {
+            name: name.to_string(),
+            binary,
+            environment,
+            timeout: Duration::from_secs(timeout),
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! CloudFormation's intrinsic functions as local-gateway resolves them: `!Ref` to parameters
+//! and resources, `!Sub`, `!GetAtt`, `!Split`, `!Join`; anything else is refused.
+
+use super::*;
+
+impl Reader<'_> {
+    /// A list: a YAML list of strings, or `!Split [delimiter, string]`.
+    pub(super) fn list(&self, value: &Value) -> Result<Vec<String>, String> {
+        match value {
+            Value::Array(items) => items.iter().map(|i| self.string(i)).collect(),
+            Value::Object(o) if o.contains_key("Fn::Split") => {
+                match o["Fn::Split"].as_array().map(Vec::as_slice) {
+                    Some([delimiter, text]) => {
+                        let delimiter = delimiter
+                            .as_str()
+                            .ok_or("Fn::Split's delimiter must be a string")?;
+                        Ok(self
+                            .string(text)?
+                            .split(delimiter)
+                            .map(str::to_string)
+                            .collect())
+                    }
+                    _ => Err("Fn::Split takes [delimiter, string]".into()),
+                }
+            }
+            other => Err(format!("{other} is not a list")),
+        }
+    }
+
+    /// A string value, with `Ref`, `Fn::Sub` and `Fn::GetAtt` resolved.
+    pub(super) fn string(&self, value: &Value) -> Result<String, String> {
+        match value {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => scalar(value),
+            Value::Object(o) if o.len() == 1 => {
+                let (function, argument) = o.iter().next().unwrap();
+                match function.as_str() {
+                    "Ref" => self.reference(argument.as_str().ok_or("Ref takes a name")?),
+                    "Fn::Sub" => self.sub(argument),
+                    "Fn::GetAtt" => {
+                        let (resource, attribute) = get_att(argument)?;
+                        self.attribute(resource, attribute)
+                    }
+                    "Fn::Select" => match argument.as_array().map(Vec::as_slice) {
+                        Some([index, list]) => {
+                            let index: usize = self
+                                .string(index)?
+                                .parse()
+                                .map_err(|_| "Fn::Select's index must be a number")?;
+                            self.list(list)?
+                                .get(index)
+                                .cloned()
+                                .ok_or_else(|| format!("Fn::Select index {index} is out of range"))
+                        }
+                        _ => Err("Fn::Select takes [index, list]".into()),
+                    },
+                    other => Err(format!(
+                        "the intrinsic {other} is not supported by local-gateway"
+                    )),
+                }
+            }
+            other => Err(format!("{other} is not a string")),
+        }
+    }
+
+    pub(super) fn reference(&self, name: &str) -> Result<String, String> {
+        match name {
+            "AWS::Region" => return Ok(self.settings.region.clone()),
+            "AWS::AccountId" => return Ok(self.settings.account_id.clone()),
+            "AWS::Partition" => return Ok("aws".into()),
+            "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
+            "AWS::StackName" => return Ok("local".into()),
+            _ => {}
+        }
+        if let Some(value) = self.parameters.get(name) {
+            return value.clone().ok_or_else(|| {
+                format!("parameter {name} has no Default; pass --parameter-overrides {name}=…")
+            });
+        }
+        if let Some(resource) = self.resources.get(name) {
+            // A resource's Ref is its physical name; locally that is its logical id, unless
+            // the template names it (a table's TableName).
+            if resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table") {
+                if let Some(table_name) = properties(resource).get("TableName") {
+                    return self.string(table_name);
+                }
+            }
+            return Ok(name.to_string());
+        }
+        Err(format!(
+            "Ref {name} names neither a parameter nor a resource"
+        ))
+    }
+
+    pub(super) fn attribute(&self, resource: &str, attribute: &str) -> Result<String, String> {
+        let kind = self
+            .resources
+            .get(resource)
+            .and_then(|r| r.get("Type"))
+            .and_then(Value::as_str);
+        match (kind, attribute) {
+            (Some("AWS::Serverless::Function"), "Arn") => Ok(format!(
+                "arn:aws:lambda:{}:{}:function:{resource}",
+                self.settings.region, self.settings.account_id
+            )),
+            (Some("AWS::DynamoDB::Table"), "Arn") => Ok(format!(
+                "arn:aws:dynamodb:{}:{}:table/{}",
+                self.settings.region,
+                self.settings.account_id,
+                self.reference(resource)?
+            )),
+            _ => Err(format!(
+                "!GetAtt {resource}.{attribute} is not supported by local-gateway"
+            )),
+        }
+    }
+
+    pub(super) fn sub(&self, argument: &Value) -> Result<String, String> {
+        let (text, variables) = match argument {
+            Value::String(text) => (text.as_str(), None),
+            Value::Array(pair) if pair.len() == 2 => (
+                pair[0]
+                    .as_str()
+                    .ok_or("Fn::Sub's first item must be a string")?,
+                pair[1].as_object(),
+            ),
+            _ => return Err("Fn::Sub takes a string or [string, variables]".into()),
+        };
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("Fn::Sub {text:?} has an unclosed ${{"))?;
+            let name = &after[..end];
+            let value = match (variables.and_then(|v| v.get(name)), name.split_once('.')) {
+                (Some(v), _) => self.string(v)?,
+                (None, Some((resource, attribute))) if self.resources.contains_key(resource) => {
+                    self.attribute(resource, attribute)?
+                }
+                (None, _) => self.reference(name)?,
+            };
+            out.push_str(&value);
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The function a `FunctionArn` points at: `!GetAtt F.Arn` or a `!Sub` of `${F.Arn}`.
+    pub(super) fn function_ref(&self, value: &Value) -> Result<String, String> {
+        let name = match value.as_object().and_then(|o| o.iter().next()) {
+            Some((f, argument)) if f == "Fn::GetAtt" => match get_att(argument)? {
+                (resource, "Arn") => resource.to_string(),
+                (resource, attribute) => {
+                    return Err(format!(
+                        "FunctionArn !GetAtt {resource}.{attribute} must name .Arn"
+                    ))
+                }
+            },
+            Some((f, Value::String(text))) if f == "Fn::Sub" => text
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix(".Arn}"))
+                .ok_or_else(|| format!("FunctionArn !Sub {text:?} must be \"${{Function.Arn}}\""))?
+                .to_string(),
+            _ => {
+                return Err(
+                    "FunctionArn must be !GetAtt Function.Arn of a function in this template"
+                        .into(),
+                )
+            }
+        };
+        match self
+            .resources
+            .get(&name)
+            .and_then(|r| r.get("Type"))
+            .and_then(Value::as_str)
+        {
+            Some("AWS::Serverless::Function") => Ok(name),
+            _ => Err(format!(
+                "FunctionArn names {name}, which is not an AWS::Serverless::Function"
+            )),
+        }
+    }
+}
+
+fn get_att(argument: &Value) -> Result<(&str, &str), String> {
+    match argument {
+        Value::Array(pair) if pair.len() == 2 => match (pair[0].as_str(), pair[1].as_str()) {
+            (Some(r), Some(a)) => Ok((r, a)),
+            _ => Err("Fn::GetAtt takes [Resource, Attribute]".into()),
+        },
+        Value::String(path) => path
+            .split_once('.')
+            .ok_or_else(|| format!("Fn::GetAtt {path:?} must be Resource.Attribute")),
+        _ => Err("Fn::GetAtt takes [Resource, Attribute]".into()),
+    }
+}

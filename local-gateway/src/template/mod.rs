@@ -1,0 +1,383 @@
+//! `template.yaml` → the APIs, routes, authorizers and functions to run.
+//!
+//! Read by resource family, each a small reader over the same `Reader`: `functions`,
+//! `sam_api` (SAM's `Api`/`HttpApi` and the routes of functions' events), `cors`, `tables`,
+//! and `intrinsics` (`!Ref`, `!Sub`, `!GetAtt`, …). This module holds the values they produce
+//! and the dispatch by resource type.
+//!
+//! Everything is read from the template; nothing is written down a second time. Whatever the
+//! gateway does not understand stops it at start with an error that names the construct, so a
+//! route is never served with less protection than the template gives it in production.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+mod cors;
+mod functions;
+mod intrinsics;
+mod sam_api;
+mod tables;
+
+/// Settings that are not in the template: what `--parameter-overrides`, `--region` and friends say.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub parameter_overrides: BTreeMap<String, String>,
+    /// Variables from `--env-file`: they replace the values of the variables a function declares.
+    pub env_file: BTreeMap<String, String>,
+    pub region: String,
+    pub account_id: String,
+    /// API logical id → API id for ARNs (default: derived from the logical id).
+    pub api_ids: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            parameter_overrides: BTreeMap::new(),
+            env_file: BTreeMap::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            api_ids: BTreeMap::new(),
+        }
+    }
+}
+
+/// A function to run: its binary and its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    /// The logical id, e.g. `AuthorizerFunction`.
+    pub name: String,
+    /// `Metadata.BuildProperties.Binary`: the cargo binary.
+    pub binary: String,
+    pub environment: BTreeMap<String, String>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    /// `AWS::Serverless::Api`.
+    Rest,
+    /// `AWS::Serverless::HttpApi`.
+    Http,
+}
+
+/// One API and everything needed to serve it.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub name: String,
+    pub kind: ApiKind,
+    /// The id in ARNs (`arn:aws:execute-api:{region}:{account}:{id}/{stage}/…`).
+    pub id: String,
+    pub stage: String,
+    pub region: String,
+    pub account_id: String,
+    pub routes: Vec<Route>,
+    pub authorizers: BTreeMap<String, Authorizer>,
+    /// `Auth.DefaultAuthorizer`: in front of every route that does not name its own.
+    pub default_authorizer: Option<String>,
+    /// `Cors` (REST) or `CorsConfiguration` (HTTP API).
+    pub cors: Option<Cors>,
+    /// REST: `Auth.AddDefaultAuthorizerToCorsPreflight` (SAM's default is true).
+    pub preflight_authorizer: bool,
+    /// REST `GatewayResponses`: response type (`UNAUTHORIZED`, `DEFAULT_4XX`, …) → headers.
+    pub gateway_responses: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// An API's CORS settings, as API Gateway applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    /// REST `Cors`: a mock `OPTIONS` method on every path, with these static headers.
+    Rest {
+        allow_origin: String,
+        allow_headers: Option<String>,
+        allow_methods: Option<String>,
+        max_age: Option<String>,
+        allow_credentials: bool,
+    },
+    /// HTTP API `CorsConfiguration`: preflights answered by the API, and headers added to
+    /// every answer whose `Origin` is allowed.
+    Http {
+        allow_origins: Vec<String>,
+        allow_headers: Vec<String>,
+        allow_methods: Vec<String>,
+        expose_headers: Vec<String>,
+        max_age: Option<u64>,
+        allow_credentials: bool,
+    },
+}
+
+/// One route: a method (or `ANY`) on a path template such as `/tasks/{id}` or `/{proxy+}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// The function that serves it.
+    pub function: String,
+    /// The authorizer in front of it; `None` only where the template says there is none.
+    pub authorizer: Option<String>,
+    /// A REST CORS preflight: answered by API Gateway's mock integration, not a function.
+    pub preflight: bool,
+}
+
+/// What the authorizer is sent and how its answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// REST `TOKEN`: the value of one header.
+    Token,
+    /// REST `REQUEST`: the whole request.
+    Request,
+    /// HTTP API payload 1.0 (IAM policy answers).
+    HttpV1,
+    /// HTTP API payload 2.0; `simple` answers are `{"isAuthorized": …}`.
+    HttpV2 { simple: bool },
+}
+
+impl Payload {
+    /// How the start-up listing names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Payload::Token => "TOKEN",
+            Payload::Request => "REQUEST",
+            Payload::HttpV1 => "payload 1.0",
+            Payload::HttpV2 { simple: true } => "payload 2.0, simple responses",
+            Payload::HttpV2 { simple: false } => "payload 2.0, IAM policies",
+        }
+    }
+}
+
+/// Where an identity source is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Header(String),
+    Query(String),
+    StageVariable(String),
+    /// `$context.<name>`, e.g. `routeKey`.
+    Context(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorizer {
+    pub name: String,
+    pub function: String,
+    pub payload: Payload,
+    /// Every one must be present and non-empty, or the answer is 401 without an invocation.
+    pub identity: Vec<Source>,
+    /// `ReauthorizeEvery`: seconds an answer is cached per identity values; 0 = off.
+    pub ttl: u64,
+}
+
+/// A DynamoDB table (`AWS::DynamoDB::Table`), to create on the local DynamoDB-compatible server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub logical_id: String,
+    /// What `!Ref` gives: `TableName`, else (locally) the logical id.
+    pub name: String,
+    /// (attribute, `HASH` or `RANGE`).
+    pub key_schema: Vec<(String, String)>,
+    /// (attribute, `S`, `N` or `B`).
+    pub attributes: Vec<(String, String)>,
+}
+
+/// The whole application.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub functions: BTreeMap<String, Function>,
+    pub apis: Vec<Api>,
+    pub tables: Vec<Table>,
+}
+
+/// Resource types that change nothing on the request path; everything else must be understood.
+const IGNORED_RESOURCES: [&str; 10] = [
+    "AWS::Logs::LogGroup",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::Lambda::Permission",
+    "AWS::SSM::Parameter",
+    "AWS::SecretsManager::Secret",
+];
+
+impl App {
+    /// Reads a template's text.
+    pub fn from_template(text: &str, settings: &Settings) -> Result<App, String> {
+        let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
+        Reader::new(&template, settings)?.app()
+    }
+}
+
+pub(crate) struct Reader<'t> {
+    resources: &'t Map<String, Value>,
+    parameters: BTreeMap<String, Option<String>>,
+    globals: Map<String, Value>,
+    settings: &'t Settings,
+}
+
+impl<'t> Reader<'t> {
+    fn new(template: &'t Value, settings: &'t Settings) -> Result<Reader<'t>, String> {
+        let root = template
+            .as_object()
+            .ok_or("the template is not a mapping")?;
+        for key in root.keys() {
+            if !matches!(
+                key.as_str(),
+                "AWSTemplateFormatVersion"
+                    | "Transform"
+                    | "Description"
+                    | "Parameters"
+                    | "Conditions"
+                    | "Globals"
+                    | "Resources"
+                    | "Outputs"
+                    | "Metadata"
+            ) {
+                return Err(format!(
+                    "the template's top-level section {key:?} is not supported"
+                ));
+            }
+        }
+        let resources = root
+            .get("Resources")
+            .and_then(Value::as_object)
+            .ok_or("the template has no Resources")?;
+        let mut parameters = BTreeMap::new();
+        for (name, parameter) in root
+            .get("Parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let default = parameter
+                .get("Default")
+                .map(scalar)
+                .transpose()
+                .map_err(|e| format!("parameter {name}: Default {e}"))?;
+            parameters.insert(name.clone(), default);
+        }
+        for (name, value) in &settings.parameter_overrides {
+            if !parameters.contains_key(name) {
+                return Err(format!(
+                    "--parameter-overrides names {name:?}, which the template does not declare (it has: {})",
+                    parameters.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            parameters.insert(name.clone(), Some(value.clone()));
+        }
+        let mut globals = Map::new();
+        if let Some(g) = root.get("Globals").and_then(Value::as_object) {
+            for (section, values) in g {
+                if section != "Function" {
+                    return Err(format!(
+                        "Globals.{section} is not supported (only Globals.Function)"
+                    ));
+                }
+                globals = values
+                    .as_object()
+                    .cloned()
+                    .ok_or("Globals.Function is not a mapping")?;
+            }
+        }
+        Ok(Reader {
+            resources,
+            parameters,
+            globals,
+            settings,
+        })
+    }
+
+    fn app(&self) -> Result<App, String> {
+        let mut functions = BTreeMap::new();
+        let mut apis = Vec::new();
+        let mut tables = Vec::new();
+        for (name, resource) in self.resources {
+            let kind = resource
+                .get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if resource.get("Condition").is_some() && !IGNORED_RESOURCES.contains(&kind) {
+                return Err(format!(
+                    "resource {name} has a Condition, which local-gateway does not evaluate"
+                ));
+            }
+            match kind {
+                "AWS::Serverless::Function" => {
+                    functions.insert(name.clone(), self.function(name, resource)?);
+                }
+                "AWS::Serverless::Api" => apis.push(self.api(name, resource, ApiKind::Rest)?),
+                "AWS::Serverless::HttpApi" => apis.push(self.api(name, resource, ApiKind::Http)?),
+                "AWS::DynamoDB::Table" => tables.push(self.table(name, resource)?),
+                ignored if IGNORED_RESOURCES.contains(&ignored) => {}
+                other => {
+                    return Err(format!(
+                        "resource {name} has type {other:?}, which local-gateway does not support"
+                    ))
+                }
+            }
+        }
+        // Routes come from the functions' events.
+        for (name, resource) in self.resources {
+            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let events = properties(resource)
+                .get("Events")
+                .and_then(Value::as_object);
+            for (event_name, event) in events.into_iter().flatten() {
+                self.route(name, event_name, event, &mut apis)?;
+            }
+        }
+        for api in &mut apis {
+            cors::add_preflights(api);
+        }
+        for api in &apis {
+            for authorizer in api.authorizers.values() {
+                if !functions.contains_key(&authorizer.function) {
+                    return Err(format!(
+                        "{} authorizer {}: FunctionArn names {}, which is not an AWS::Serverless::Function",
+                        api.name, authorizer.name, authorizer.function
+                    ));
+                }
+            }
+        }
+        Ok(App {
+            functions,
+            apis,
+            tables,
+        })
+    }
+}
+
+pub(crate) fn properties(resource: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    resource
+        .get("Properties")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+pub(crate) fn scalar(value: &Value) -> Result<String, String> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(format!("{other} is not a plain value")),
+    }
+}
+
+/// A stable, API-id-shaped name for a logical id: ten lowercase letters and digits.
+pub fn derived_api_id(logical_id: &str) -> String {
+    let mut id: String = logical_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    id.truncate(10);
+    while id.len() < 10 {
+        id.push('0');
+    }
+    id
+}

@@ -1,0 +1,344 @@
+//! SAM's `AWS::Serverless::Api` and `AWS::Serverless::HttpApi`: stages, authorizers, and the
+//! routes that functions' `Api`/`HttpApi` events add to them.
+
+use super::*;
+
+const REST_API_PROPERTIES: [&str; 5] = ["StageName", "Auth", "Name", "Cors", "GatewayResponses"];
+const HTTP_API_PROPERTIES: [&str; 4] = ["StageName", "Auth", "Name", "CorsConfiguration"];
+const IGNORED_API_PROPERTIES: [&str; 7] = [
+    "Description",
+    "EndpointConfiguration",
+    "TracingEnabled",
+    "MethodSettings",
+    "AccessLogSetting",
+    "AccessLogSettings",
+    "Tags",
+];
+
+impl Reader<'_> {
+    pub(super) fn api(&self, name: &str, resource: &Value, kind: ApiKind) -> Result<Api, String> {
+        let props = properties(resource);
+        let known: &[&str] = match kind {
+            ApiKind::Rest => &REST_API_PROPERTIES,
+            ApiKind::Http => &HTTP_API_PROPERTIES,
+        };
+        for key in props.keys() {
+            if !known.contains(&key.as_str()) && !IGNORED_API_PROPERTIES.contains(&key.as_str()) {
+                return Err(format!(
+                    "API {name}: property {key} is not supported by local-gateway"
+                ));
+            }
+        }
+        let stage = match (props.get("StageName"), kind) {
+            (Some(stage), _) => self
+                .string(stage)
+                .map_err(|e| format!("API {name}: StageName: {e}"))?,
+            (None, ApiKind::Http) => "$default".to_string(),
+            (None, ApiKind::Rest) => return Err(format!("API {name} has no StageName")),
+        };
+        let mut authorizers = BTreeMap::new();
+        let mut default = None;
+        // SAM's default: the default authorizer guards the preflight too (and a preflight
+        // carries no token, so browsers then get a 401).
+        let mut authorize_preflight = true;
+        if let Some(auth) = props.get("Auth") {
+            let auth = auth
+                .as_object()
+                .ok_or_else(|| format!("API {name}: Auth is not a mapping"))?;
+            for (key, value) in auth {
+                match key.as_str() {
+                    "DefaultAuthorizer" => default = Some(self.string(value)?),
+                    "Authorizers" => {
+                        for (auth_name, spec) in value.as_object().ok_or_else(|| {
+                            format!("API {name}: Auth.Authorizers is not a mapping")
+                        })? {
+                            let authorizer = self
+                                .authorizer(auth_name, spec, kind)
+                                .map_err(|e| format!("API {name} authorizer {auth_name}: {e}"))?;
+                            authorizers.insert(auth_name.clone(), authorizer);
+                        }
+                    }
+                    "AddDefaultAuthorizerToCorsPreflight" => {
+                        authorize_preflight = value
+                            .as_bool()
+                            .ok_or_else(|| format!("API {name}: Auth.AddDefaultAuthorizerToCorsPreflight must be true or false"))?
+                    }
+                    other => {
+                        return Err(format!(
+                            "API {name}: Auth.{other} is not supported by local-gateway"
+                        ))
+                    }
+                }
+            }
+        }
+        if let Some(default) = &default {
+            if !authorizers.contains_key(default) {
+                return Err(format!(
+                    "API {name}: DefaultAuthorizer {default} is not among its Authorizers"
+                ));
+            }
+        }
+        let id = self
+            .settings
+            .api_ids
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| derived_api_id(name));
+        Ok(Api {
+            name: name.to_string(),
+            kind,
+            id,
+            stage,
+            region: self.settings.region.clone(),
+            account_id: self.settings.account_id.clone(),
+            routes: Vec::new(),
+            authorizers,
+            cors: self
+                .cors(props, kind)
+                .map_err(|e| format!("API {name}: {e}"))?,
+            gateway_responses: self
+                .gateway_responses(props)
+                .map_err(|e| format!("API {name}: {e}"))?,
+            default_authorizer: default,
+            preflight_authorizer: authorize_preflight,
+        })
+    }
+
+    pub(super) fn authorizer(
+        &self,
+        name: &str,
+        spec: &Value,
+        kind: ApiKind,
+    ) -> Result<Authorizer, String> {
+        let spec = spec.as_object().ok_or("is not a mapping")?;
+        let allowed: &[&str] = match kind {
+            ApiKind::Rest => &["FunctionArn", "FunctionPayloadType", "Identity"],
+            ApiKind::Http => &[
+                "FunctionArn",
+                "AuthorizerPayloadFormatVersion",
+                "EnableSimpleResponses",
+                "EnableFunctionDefaultPermissions",
+                "Identity",
+            ],
+        };
+        if let Some(key) = spec.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(format!(
+                "{key} is not supported by local-gateway (Lambda authorizers only)"
+            ));
+        }
+        let function = self.function_ref(spec.get("FunctionArn").ok_or("has no FunctionArn")?)?;
+        let identity = spec
+            .get("Identity")
+            .map(|i| i.as_object().ok_or("Identity is not a mapping"))
+            .transpose()?;
+        let empty = Map::new();
+        let identity = identity.unwrap_or(&empty);
+        let list = |key: &str| -> Result<Vec<String>, String> {
+            match identity.get(key) {
+                None => Ok(Vec::new()),
+                Some(Value::Array(items)) => items.iter().map(|i| self.string(i)).collect(),
+                Some(_) => Err(format!("Identity.{key} must be a list")),
+            }
+        };
+        let ttl_default = match kind {
+            ApiKind::Rest => 300,
+            ApiKind::Http => 0,
+        };
+        let ttl = match identity.get("ReauthorizeEvery") {
+            None => ttl_default,
+            Some(v) => self
+                .string(v)?
+                .parse::<u64>()
+                .map_err(|_| "Identity.ReauthorizeEvery must be whole seconds".to_string())?,
+        };
+        let payload = match kind {
+            ApiKind::Rest => match spec
+                .get("FunctionPayloadType")
+                .map(|v| self.string(v))
+                .transpose()?
+                .as_deref()
+            {
+                None | Some("TOKEN") => Payload::Token,
+                Some("REQUEST") => Payload::Request,
+                Some(other) => {
+                    return Err(format!(
+                        "FunctionPayloadType {other:?} must be TOKEN or REQUEST"
+                    ))
+                }
+            },
+            ApiKind::Http => {
+                let simple = match spec.get("EnableSimpleResponses") {
+                    None => false,
+                    Some(v) => v
+                        .as_bool()
+                        .ok_or("EnableSimpleResponses must be true or false")?,
+                };
+                match spec
+                    .get("AuthorizerPayloadFormatVersion")
+                    .map(|v| self.string(v))
+                    .transpose()?
+                    .as_deref()
+                {
+                    Some("2.0") => Payload::HttpV2 { simple },
+                    Some("1.0") if !simple => Payload::HttpV1,
+                    Some("1.0") => {
+                        return Err(
+                            "EnableSimpleResponses needs AuthorizerPayloadFormatVersion 2.0".into(),
+                        )
+                    }
+                    _ => {
+                        return Err(
+                            "AuthorizerPayloadFormatVersion must be \"1.0\" or \"2.0\"".into()
+                        )
+                    }
+                }
+            }
+        };
+        let mut sources = Vec::new();
+        let mut known = vec![
+            "ReauthorizeEvery",
+            "Headers",
+            "QueryStrings",
+            "StageVariables",
+            "Context",
+        ];
+        if payload == Payload::Token {
+            // A TOKEN authorizer reads exactly one header.
+            known = vec!["ReauthorizeEvery", "Header"];
+            let header = identity
+                .get("Header")
+                .map(|h| self.string(h))
+                .transpose()?
+                .unwrap_or_else(|| "Authorization".into());
+            sources.push(Source::Header(header));
+        } else {
+            sources.extend(list("Headers")?.into_iter().map(Source::Header));
+            sources.extend(list("QueryStrings")?.into_iter().map(Source::Query));
+            sources.extend(
+                list("StageVariables")?
+                    .into_iter()
+                    .map(Source::StageVariable),
+            );
+            sources.extend(list("Context")?.into_iter().map(Source::Context));
+        }
+        if let Some(key) = identity.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(format!("Identity.{key} is not supported by local-gateway"));
+        }
+        if ttl > 0 && sources.is_empty() {
+            return Err("caching (ReauthorizeEvery > 0) needs at least one identity source".into());
+        }
+        Ok(Authorizer {
+            name: name.to_string(),
+            function,
+            payload,
+            identity: sources,
+            ttl,
+        })
+    }
+
+    pub(super) fn route(
+        &self,
+        function: &str,
+        event_name: &str,
+        event: &Value,
+        apis: &mut [Api],
+    ) -> Result<(), String> {
+        let what = format!("function {function} event {event_name}");
+        let kind = match event.get("Type").and_then(Value::as_str) {
+            Some("Api") => ApiKind::Rest,
+            Some("HttpApi") => ApiKind::Http,
+            other => {
+                return Err(format!(
+                "{what}: Type {other:?} is not supported by local-gateway (Api and HttpApi are)"
+            ))
+            }
+        };
+        let empty = Map::new();
+        let props = event
+            .get("Properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let api_key = match kind {
+            ApiKind::Rest => "RestApiId",
+            ApiKind::Http => "ApiId",
+        };
+        for key in props.keys() {
+            if !matches!(key.as_str(), "Path" | "Method" | "Auth") && key != api_key {
+                return Err(format!(
+                    "{what}: property {key} is not supported by local-gateway"
+                ));
+            }
+        }
+        let api_name = match props.get(api_key) {
+            Some(Value::Object(r)) if r.contains_key("Ref") => self.string(&r["Ref"])?,
+            _ => return Err(format!("{what}: {api_key} must be !Ref to an API of the template (implicit APIs are not supported)")),
+        };
+        let api = apis
+            .iter_mut()
+            .find(|a| a.name == api_name && a.kind == kind)
+            .ok_or_else(|| {
+                format!("{what}: {api_key} {api_name} is not an API of that type in the template")
+            })?;
+        let path = self.string(
+            props
+                .get("Path")
+                .ok_or_else(|| format!("{what} has no Path"))?,
+        )?;
+        let method = self
+            .string(
+                props
+                    .get("Method")
+                    .ok_or_else(|| format!("{what} has no Method"))?,
+            )?
+            .to_ascii_uppercase();
+        let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" {
+            "ANY".to_string()
+        } else {
+            method
+        };
+        if !path.starts_with('/') {
+            return Err(format!("{what}: Path {path:?} must start with '/'"));
+        }
+        let default = api.default_authorizer.clone();
+        let authorizer = match props.get("Auth") {
+            None => default,
+            Some(auth) => {
+                let auth = auth
+                    .as_object()
+                    .ok_or_else(|| format!("{what}: Auth is not a mapping"))?;
+                if let Some(key) = auth.keys().find(|k| k.as_str() != "Authorizer") {
+                    return Err(format!(
+                        "{what}: Auth.{key} is not supported by local-gateway"
+                    ));
+                }
+                match auth.get("Authorizer").map(|a| self.string(a)).transpose()? {
+                    None => default,
+                    Some(none) if none == "NONE" => None,
+                    Some(name) if api.authorizers.contains_key(&name) => Some(name),
+                    Some(name) => {
+                        return Err(format!(
+                            "{what}: Auth.Authorizer {name} is not an authorizer of {api_name}"
+                        ))
+                    }
+                }
+            }
+        };
+        if api
+            .routes
+            .iter()
+            .any(|r| r.method == method && r.path == path)
+        {
+            return Err(format!(
+                "{what}: {method} {path} is defined twice on {api_name}"
+            ));
+        }
+        api.routes.push(Route {
+            method,
+            path,
+            function: function.to_string(),
+            authorizer,
+            preflight: false,
+        });
+        Ok(())
+    }
+}
