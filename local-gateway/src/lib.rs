@@ -28,8 +28,6 @@ use template::{ApiKind, App, Settings};
 
 /// Reads the template and the options into the app to serve.
 pub fn load(options: &Options) -> Result<App, String> {
-    let text = std::fs::read_to_string(&options.template)
-        .map_err(|e| format!("cannot read {}: {e}", options.template.display()))?;
     let env_file = match &options.env_file {
         None => Default::default(),
         Some(path) => cli::read_env_file(
@@ -45,7 +43,7 @@ pub fn load(options: &Options) -> Result<App, String> {
         account_id: options.account_id.clone(),
         api_ids: options.api_ids.clone(),
     };
-    let mut app = App::from_template(&text, &settings)?;
+    let mut app = App::from_file(&options.template, &settings)?;
     // REST APIs first, then HTTP APIs, each by logical id: the port order.
     app.apis
         .sort_by_key(|a| (a.kind == ApiKind::Http, a.name.clone()));

@@ -98,12 +98,11 @@ fn the_request_authorizer_reads_the_session_cookie_and_me_sees_the_identity() {
 
 #[test]
 fn the_template_default_access_rules_are_the_dev_rules() {
-    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
     let settings = Settings {
         parameter_overrides: [("ClerkJwtKey".to_string(), "x".to_string())].into(),
         ..Settings::default()
     };
-    let app = App::from_template(&text, &settings).unwrap();
+    let app = App::from_file(&workspace().join("template.yaml"), &settings).unwrap();
     let rules = &app.functions["AuthorizerFunction"].environment["ACCESS_RULES"];
     let template: Value = serde_json::from_str(rules).unwrap();
     let dev: Value = serde_json::from_str(tests::DEV_ACCESS_RULES).unwrap();
@@ -115,8 +114,8 @@ fn the_template_default_access_rules_are_the_dev_rules() {
 
 #[test]
 fn parameters_come_from_defaults_and_overrides() {
-    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    let missing = App::from_template(&text, &Settings::default()).unwrap_err();
+    let template = workspace().join("template.yaml");
+    let missing = App::from_file(&template, &Settings::default()).unwrap_err();
     assert!(missing.contains("ClerkJwtKey has no Default"), "{missing}");
     let settings = Settings {
         parameter_overrides: [
@@ -128,7 +127,7 @@ fn parameters_come_from_defaults_and_overrides() {
         .into(),
         ..Settings::default()
     };
-    let app = App::from_template(&text, &settings).unwrap();
+    let app = App::from_file(&template, &settings).unwrap();
     let env = &app.functions["AuthorizerFunction"].environment;
     assert_eq!(env["CLERK_JWT_KEY"], "pem");
     assert_eq!(env["JWT_ISSUER"], "https://clerk.example.com");
@@ -141,7 +140,7 @@ fn parameters_come_from_defaults_and_overrides() {
         parameter_overrides: [("Nope".to_string(), "1".to_string())].into(),
         ..Settings::default()
     };
-    assert!(App::from_template(&text, &unknown)
+    assert!(App::from_file(&template, &unknown)
         .unwrap_err()
         .contains("Nope"));
 }
@@ -185,25 +184,47 @@ fn only_the_tasks_function_reaches_the_table_with_the_five_calls_it_makes() {
 }
 
 #[test]
-fn the_template_keeps_logs_for_a_set_time_and_alarms_on_what_the_runbook_covers() {
-    let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    let template = local_gateway::yaml::parse(&text).unwrap();
-    let resources = template["Resources"].as_object().unwrap();
-    assert_eq!(template["Parameters"]["LogRetentionDays"]["Default"], 30);
-    for (name, resource) in resources
-        .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
-    {
-        let group = resource["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{name} has no log group"));
-        assert_eq!(resources[group]["Type"], "AWS::Logs::LogGroup", "{name}");
-        assert_eq!(
-            resources[group]["Properties"]["RetentionInDays"],
-            json!({"Ref": "LogRetentionDays"}),
-            "{name}"
+fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers() {
+    let read = |path: &str| {
+        let text = std::fs::read_to_string(workspace().join(path)).unwrap();
+        (local_gateway::yaml::parse(&text).unwrap(), text)
+    };
+    let (sample, _) = read("template.yaml");
+    let (stack, text) = read("authorizer/template.yaml");
+    for template in [&sample, &stack] {
+        let resources = template["Resources"].as_object().unwrap();
+        assert_eq!(template["Parameters"]["LogRetentionDays"]["Default"], 30);
+        for (name, resource) in resources
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        {
+            let group = resource["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name} has no log group"));
+            assert_eq!(resources[group]["Type"], "AWS::Logs::LogGroup", "{name}");
+            assert_eq!(
+                resources[group]["Properties"]["RetentionInDays"],
+                json!({"Ref": "LogRetentionDays"}),
+                "{name}"
+            );
+        }
+    }
+    // The sample nests the standalone stack and passes it every parameter it declares, so none
+    // is left to the stack's defaults silently.
+    let application = &sample["Resources"]["Authorizer"];
+    assert_eq!(application["Type"], "AWS::Serverless::Application");
+    assert_eq!(
+        application["Properties"]["Location"],
+        "authorizer/template.yaml"
+    );
+    let passed = application["Properties"]["Parameters"].as_object().unwrap();
+    for parameter in stack["Parameters"].as_object().unwrap().keys() {
+        assert!(
+            passed.contains_key(parameter),
+            "the sample does not pass {parameter}"
         );
     }
+    let resources = stack["Resources"].as_object().unwrap();
     let alarm = |name: &str| {
         let alarm = &resources[name];
         assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm", "{name}");
@@ -242,6 +263,11 @@ fn the_template_keeps_logs_for_a_set_time_and_alarms_on_what_the_runbook_covers(
     );
     let env = &resources["AuthorizerFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(env["METRICS_NAMESPACE"], json!({"Ref": "MetricsNamespace"}));
+    // No sample-specific rules in the standalone stack: AccessRules has no default.
+    assert!(stack["Parameters"]["AccessRules"].get("Default").is_none());
+    for output in ["AuthorizerFunctionArn", "AuthorizerFunctionName"] {
+        assert!(stack["Outputs"].get(output).is_some(), "{output}");
+    }
 }
 
 const ORIGIN: &str = "http://localhost:3000";
@@ -356,6 +382,13 @@ fn with_the_default_authorizer_on_the_preflight_a_browser_gets_the_production_40
         1,
     );
     assert_ne!(changed, text);
+    // The copy lives elsewhere: its nested application is where the original's is.
+    let stack = workspace().join("authorizer/template.yaml");
+    let changed = changed.replacen(
+        "Location: authorizer/template.yaml",
+        &format!("Location: {}", stack.display()),
+        1,
+    );
     let file = TempFile::new("preflight.yaml", &changed);
     let env = dev_env_file();
     let g = Gateway::start(file.path(), &["--env-file", env.path()]);
@@ -365,4 +398,57 @@ fn with_the_default_authorizer_on_the_preflight_a_browser_gets_the_production_40
         &[("Origin", ORIGIN), ("Access-Control-Request-Method", "GET")],
     );
     assert_eq!(preflight.status, 401);
+}
+
+#[test]
+fn a_nested_application_brings_its_functions_and_its_outputs_name_them() {
+    let fixture = workspace().join("local-gateway/tests/fixtures/nested/parent.yaml");
+    let settings = Settings {
+        parameter_overrides: [("Greeting".to_string(), "bonjour".to_string())].into(),
+        region: "eu-west-3".into(),
+        ..Settings::default()
+    };
+    let app = App::from_file(&fixture, &settings).unwrap();
+    let check = &app.functions["Check"].environment;
+    assert_eq!(
+        check["GREETING"], "bonjour",
+        "the parent's parameters go in"
+    );
+    assert_eq!(check["REGION"], "eu-west-3");
+    assert_eq!(check["UNUSED"], "kept", "the child's own defaults stay");
+    let api = &app.apis[0];
+    assert_eq!(
+        api.authorizers["FromChild"].function, "Check",
+        "!GetAtt Child.Outputs.CheckArn"
+    );
+
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    let refused = |from: &str, to: &str| {
+        let changed = text.replacen(from, to, 1);
+        assert_ne!(changed, text);
+        let file = TempFile::new("parent.yaml", &changed);
+        // The copy is elsewhere: point it at the fixture's child.
+        let child = fixture.with_file_name("child.yaml");
+        let changed = changed.replacen(
+            "Location: child.yaml",
+            &format!("Location: {}", child.display()),
+            1,
+        );
+        std::fs::write(file.path(), changed).unwrap();
+        App::from_file(std::path::Path::new(file.path()), &Settings::default()).unwrap_err()
+    };
+    let sar = refused(
+        "Location: child.yaml",
+        "Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x, SemanticVersion: 1.0.0}",
+    );
+    assert!(sar.contains("Serverless Application Repository"), "{sar}");
+    let missing = refused("Child.Outputs.CheckArn", "Child.Outputs.Nope");
+    assert!(
+        missing.contains("has no output Nope") && missing.contains("CheckArn"),
+        "{missing}"
+    );
+    let broken = refused("Child.Outputs.CheckArn", "Child.Outputs.Broken");
+    assert!(broken.contains("Fn::ImportValue"), "{broken}");
+    let twice = refused("  Echo:\n", "  Check:\n");
+    assert!(twice.contains("defined in its parent too"), "{twice}");
 }

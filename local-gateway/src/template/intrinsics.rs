@@ -98,10 +98,10 @@ impl Reader<'_> {
             .and_then(|r| r.get("Type"))
             .and_then(Value::as_str);
         match (kind, attribute) {
-            (Some("AWS::Serverless::Function"), "Arn") => Ok(format!(
-                "arn:aws:lambda:{}:{}:function:{resource}",
-                self.settings.region, self.settings.account_id
-            )),
+            (Some("AWS::Serverless::Function"), "Arn") => Ok(self.function_arn(resource)),
+            (Some("AWS::Serverless::Application"), _) if attribute.starts_with("Outputs.") => {
+                self.nested_output(resource, &attribute["Outputs.".len()..])
+            }
             (Some("AWS::DynamoDB::Table"), "Arn") => Ok(format!(
                 "arn:aws:dynamodb:{}:{}:table/{}",
                 self.settings.region,
@@ -148,39 +148,35 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    /// The function a `FunctionArn` points at: `!GetAtt F.Arn` or a `!Sub` of `${F.Arn}`.
+    /// What `!GetAtt F.Arn` gives for the function `F`.
+    pub(super) fn function_arn(&self, function: &str) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{function}",
+            self.settings.region, self.settings.account_id
+        )
+    }
+
+    /// The function a `FunctionArn` points at: anything that resolves to the ARN of a function
+    /// of this template or of a nested application (`!GetAtt F.Arn`, `!Sub ${F.Arn}`,
+    /// `!GetAtt App.Outputs.FunctionArn`).
     pub(super) fn function_ref(&self, value: &Value) -> Result<String, String> {
-        let name = match value.as_object().and_then(|o| o.iter().next()) {
-            Some((f, argument)) if f == "Fn::GetAtt" => match get_att(argument)? {
-                (resource, "Arn") => resource.to_string(),
-                (resource, attribute) => {
-                    return Err(format!(
-                        "FunctionArn !GetAtt {resource}.{attribute} must name .Arn"
-                    ))
-                }
-            },
-            Some((f, Value::String(text))) if f == "Fn::Sub" => text
-                .strip_prefix("${")
-                .and_then(|t| t.strip_suffix(".Arn}"))
-                .ok_or_else(|| format!("FunctionArn !Sub {text:?} must be \"${{Function.Arn}}\""))?
-                .to_string(),
-            _ => {
-                return Err(
-                    "FunctionArn must be !GetAtt Function.Arn of a function in this template"
-                        .into(),
-                )
-            }
-        };
-        match self
-            .resources
-            .get(&name)
-            .and_then(|r| r.get("Type"))
-            .and_then(Value::as_str)
-        {
-            Some("AWS::Serverless::Function") => Ok(name),
-            _ => Err(format!(
+        let arn = self.string(value).map_err(|e| {
+            format!(
+                "FunctionArn must be the ARN of a function in this template (!GetAtt F.Arn): {e}"
+            )
+        })?;
+        let name = arn
+            .strip_prefix(&self.function_arn(""))
+            .filter(|name| !name.is_empty() && !name.contains(':'))
+            .ok_or_else(|| {
+                format!("FunctionArn {arn:?} is not the ARN of a function in this template")
+            })?;
+        if self.is_function(name) {
+            Ok(name.to_string())
+        } else {
+            Err(format!(
                 "FunctionArn names {name}, which is not an AWS::Serverless::Function"
-            )),
+            ))
         }
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 mod cors;
 mod functions;
 mod intrinsics;
+mod nested;
 mod sam_api;
 mod tables;
 
@@ -203,10 +204,18 @@ const IGNORED_RESOURCES: [&str; 10] = [
 ];
 
 impl App {
-    /// Reads a template's text.
+    /// Reads a template's text; nested applications' `Location`s are relative to the current
+    /// directory.
     pub fn from_template(text: &str, settings: &Settings) -> Result<App, String> {
-        let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
-        Reader::new(&template, settings)?.app()
+        nested::read(text, settings, std::path::Path::new("."), 0).map(|n| n.app)
+    }
+
+    /// Reads the template at `path`; nested applications' `Location`s are relative to it.
+    pub fn from_file(path: &std::path::Path, settings: &Settings) -> Result<App, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        nested::read(&text, settings, dir, 0).map(|n| n.app)
     }
 }
 
@@ -215,10 +224,18 @@ pub(crate) struct Reader<'t> {
     parameters: BTreeMap<String, Option<String>>,
     globals: Map<String, Value>,
     settings: &'t Settings,
+    /// The template's directory: nested applications' `Location`s are relative to it.
+    dir: &'t std::path::Path,
+    /// The nested applications, read.
+    nested: BTreeMap<String, nested::Nested>,
 }
 
 impl<'t> Reader<'t> {
-    fn new(template: &'t Value, settings: &'t Settings) -> Result<Reader<'t>, String> {
+    fn new(
+        template: &'t Value,
+        settings: &'t Settings,
+        dir: &'t std::path::Path,
+    ) -> Result<Reader<'t>, String> {
         let root = template
             .as_object()
             .ok_or("the template is not a mapping")?;
@@ -286,6 +303,8 @@ impl<'t> Reader<'t> {
             parameters,
             globals,
             settings,
+            dir,
+            nested: BTreeMap::new(),
         })
     }
 
@@ -310,6 +329,9 @@ impl<'t> Reader<'t> {
                 "AWS::Serverless::Api" => apis.push(self.api(name, resource, ApiKind::Rest)?),
                 "AWS::Serverless::HttpApi" => apis.push(self.api(name, resource, ApiKind::Http)?),
                 "AWS::DynamoDB::Table" => tables.push(self.table(name, resource)?),
+                "AWS::Serverless::Application" => {
+                    self.merge_nested(name, &mut functions, &mut apis, &mut tables)?
+                }
                 ignored if IGNORED_RESOURCES.contains(&ignored) => {}
                 other => {
                     return Err(format!(

@@ -1,0 +1,191 @@
+//! `AWS::Serverless::Application` with a local `Location`: a nested stack. Its template is read
+//! with the parameters the parent passes, its functions, APIs and tables join the app, and the
+//! parent reads its `Outputs` with `!GetAtt App.Outputs.Name`.
+//!
+//! Applications from the Serverless Application Repository (`ApplicationId`) are refused: their
+//! code is not here to run.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+/// How deep nested applications may go: deeper is a loop or a mistake.
+const MAX_DEPTH: usize = 5;
+
+/// Properties of an application that change nothing locally.
+const IGNORED_APPLICATION_PROPERTIES: [&str; 3] = ["Tags", "TimeoutInMinutes", "NotificationARNs"];
+
+/// A template read into an app, with its outputs (each resolved, or why it cannot be).
+#[derive(Debug, Clone)]
+pub(crate) struct Nested {
+    pub app: App,
+    pub outputs: BTreeMap<String, Result<String, String>>,
+}
+
+/// Reads the template `text`, found in `dir`, and its nested applications.
+pub(crate) fn read(
+    text: &str,
+    settings: &Settings,
+    dir: &Path,
+    depth: usize,
+) -> Result<Nested, String> {
+    let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
+    let mut reader = Reader::new(&template, settings, dir)?;
+    reader.nested = reader.nested_apps(depth)?;
+    Ok(Nested {
+        app: reader.app()?,
+        outputs: reader.outputs(&template),
+    })
+}
+
+impl Reader<'_> {
+    /// Every `AWS::Serverless::Application` of the template, read.
+    fn nested_apps(&self, depth: usize) -> Result<BTreeMap<String, Nested>, String> {
+        let mut nested = BTreeMap::new();
+        for (name, resource) in self.resources {
+            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Application")
+            {
+                continue;
+            }
+            if depth >= MAX_DEPTH {
+                return Err(format!(
+                    "application {name}: nested more than {MAX_DEPTH} deep (does it nest itself?)"
+                ));
+            }
+            let props = properties(resource);
+            for key in props.keys() {
+                if !matches!(key.as_str(), "Location" | "Parameters")
+                    && !IGNORED_APPLICATION_PROPERTIES.contains(&key.as_str())
+                {
+                    return Err(format!(
+                        "application {name}: property {key} is not supported by local-gateway"
+                    ));
+                }
+            }
+            let location = match props.get("Location") {
+                Some(Value::String(path)) => path,
+                Some(Value::Object(o)) if o.contains_key("ApplicationId") => {
+                    return Err(format!(
+                        "application {name} comes from the Serverless Application Repository \
+                         (ApplicationId), whose code local-gateway cannot run; point Location at \
+                         the application's template in this repository instead"
+                    ))
+                }
+                _ => {
+                    return Err(format!(
+                        "application {name}: Location must be the path of a local template"
+                    ))
+                }
+            };
+            let path: PathBuf = self.dir.join(location);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("application {name}: cannot read {}: {e}", path.display()))?;
+            let mut parameter_overrides = BTreeMap::new();
+            for (parameter, value) in props
+                .get("Parameters")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                // A parameter of the parent with no value (no Default, no override) leaves the
+                // nested one unset too: as for the parent's own functions, --env-file may
+                // still give the variable it feeds.
+                if let Some(Some(None)) = value
+                    .get("Ref")
+                    .and_then(Value::as_str)
+                    .map(|p| self.parameters.get(p))
+                {
+                    continue;
+                }
+                let value = self
+                    .string(value)
+                    .map_err(|e| format!("application {name}: parameter {parameter}: {e}"))?;
+                parameter_overrides.insert(parameter.clone(), value);
+            }
+            let settings = Settings {
+                parameter_overrides,
+                ..self.settings.clone()
+            };
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let app = read(&text, &settings, dir, depth + 1)
+                .map_err(|e| format!("application {name} ({location}): {e}"))?;
+            nested.insert(name.clone(), app);
+        }
+        Ok(nested)
+    }
+
+    /// `!GetAtt App.Outputs.Name` of a nested application.
+    pub(super) fn nested_output(&self, application: &str, output: &str) -> Result<String, String> {
+        let nested = self
+            .nested
+            .get(application)
+            .ok_or_else(|| format!("{application} is not a nested application"))?;
+        match nested.outputs.get(output) {
+            Some(Ok(value)) => Ok(value.clone()),
+            Some(Err(e)) => Err(format!("{application}.Outputs.{output}: {e}")),
+            None => Err(format!(
+                "application {application} has no output {output} (it has: {})",
+                nested
+                    .outputs
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// Adds a nested application's functions, APIs and tables to the app being read.
+    pub(super) fn merge_nested(
+        &self,
+        name: &str,
+        functions: &mut BTreeMap<String, Function>,
+        apis: &mut Vec<Api>,
+        tables: &mut Vec<Table>,
+    ) -> Result<(), String> {
+        let nested = &self.nested[name];
+        for (function, definition) in &nested.app.functions {
+            if functions.contains_key(function) || self.resources.contains_key(function) {
+                return Err(format!(
+                    "application {name} defines {function}, which is defined in its parent too; \
+                     local-gateway names functions by logical id, so rename one"
+                ));
+            }
+            functions.insert(function.clone(), definition.clone());
+        }
+        apis.extend(nested.app.apis.iter().cloned());
+        tables.extend(nested.app.tables.iter().cloned());
+        Ok(())
+    }
+
+    /// The template's `Outputs`, each resolved (an output nobody reads may use what
+    /// local-gateway cannot resolve: the error waits until it is read).
+    fn outputs(&self, template: &Value) -> BTreeMap<String, Result<String, String>> {
+        template
+            .get("Outputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, output)| {
+                let value = output
+                    .get("Value")
+                    .ok_or_else(|| format!("output {name} has no Value"))
+                    .and_then(|v| self.string(v));
+                (name.clone(), value)
+            })
+            .collect()
+    }
+
+    /// True when `name` is a function of this template or of one of its applications.
+    pub(super) fn is_function(&self, name: &str) -> bool {
+        self.resources
+            .get(name)
+            .and_then(|r| r.get("Type"))
+            .and_then(Value::as_str)
+            == Some("AWS::Serverless::Function")
+            || self
+                .nested
+                .values()
+                .any(|n| n.app.functions.contains_key(name))
+    }
+}
