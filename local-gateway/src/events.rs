@@ -543,6 +543,7 @@ mod tests {
             cors: None,
             preflight_authorizer: true,
             gateway_responses: Default::default(),
+            needs_permissions: false,
         }
     }
 

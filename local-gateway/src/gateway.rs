@@ -203,6 +203,14 @@ impl Gateway {
         if route.preflight {
             return outcome(cors::rest_preflight(api, route), route_key, auth);
         }
+        let source = events::method_arn(api, &request);
+        if api.needs_permissions && !self.app.may_invoke(&route.function, &source) {
+            let why = format!(
+                "no AWS::Lambda::Permission lets API Gateway invoke {} from {source}",
+                route.function
+            );
+            return outcome(internal_error(api), route_key, AuthStep::Error(why));
+        }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let response = match self.invoke(&route.function, event).await {
             Answer::Response(body) => {
@@ -228,6 +236,12 @@ impl Gateway {
                 _ => return Err(AuthStep::NoIdentity),
             }
         }
+        // A TOKEN authorizer's IdentityValidationExpression: no match, no invocation.
+        if let Some(validation) = &authorizer.validation {
+            if !validation.matches(&identity[0]) {
+                return Err(AuthStep::NoIdentity);
+            }
+        }
         let key = (
             api.name.clone(),
             authorizer.name.clone(),
@@ -245,6 +259,19 @@ impl Gateway {
             Payload::HttpV1 => events::request_event(api, request, matched, Some(&identity)),
             Payload::HttpV2 { .. } => events::v2_authorizer_event(api, request, matched, &identity),
         };
+        let source = format!(
+            "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
+            api.region,
+            api.account_id,
+            api.id,
+            crate::template::derived_api_id(&authorizer.name)
+        );
+        if api.needs_permissions && !self.app.may_invoke(&authorizer.function, &source) {
+            return Err(AuthStep::Error(format!(
+                "no AWS::Lambda::Permission lets API Gateway invoke the authorizer {} from {source}",
+                authorizer.function
+            )));
+        }
         let answer = self.invoke(&authorizer.function, event).await;
         let verdict = match answer {
             // Only REST turns the error `Unauthorized` into 401; for HTTP APIs any error is a 500.
@@ -423,6 +450,15 @@ fn server_error(api: &Api) -> Response {
 }
 
 /// An integration that failed, timed out or answered something unusable.
+/// What API Gateway answers when it may not invoke an integration's function.
+fn internal_error(api: &Api) -> Response {
+    let message = match api.kind {
+        ApiKind::Rest => "Internal server error",
+        ApiKind::Http => "Internal Server Error",
+    };
+    Response::gateway("DEFAULT_5XX", 500, json!({ "message": message }))
+}
+
 fn bad_gateway(api: &Api) -> Response {
     match api.kind {
         ApiKind::Rest => Response::gateway(

@@ -78,11 +78,20 @@ impl Reader<'_> {
         }
         if let Some(resource) = self.resources.get(name) {
             // A resource's Ref is its physical name; locally that is its logical id, unless
-            // the template names it (a table's TableName).
-            if resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table") {
-                if let Some(table_name) = properties(resource).get("TableName") {
-                    return self.string(table_name);
+            // the template names it (a table's TableName). An API's Ref is its id.
+            match resource.get("Type").and_then(Value::as_str) {
+                Some("AWS::DynamoDB::Table") => {
+                    if let Some(table_name) = properties(resource).get("TableName") {
+                        return self.string(table_name);
+                    }
                 }
+                Some(
+                    "AWS::ApiGateway::RestApi"
+                    | "AWS::ApiGatewayV2::Api"
+                    | "AWS::Serverless::Api"
+                    | "AWS::Serverless::HttpApi",
+                ) => return Ok(self.api_id(name)),
+                _ => {}
             }
             return Ok(name.to_string());
         }
@@ -156,28 +165,36 @@ impl Reader<'_> {
         )
     }
 
-    /// The function a `FunctionArn` points at: anything that resolves to the ARN of a function
-    /// of this template or of a nested application (`!GetAtt F.Arn`, `!Sub ${F.Arn}`,
-    /// `!GetAtt App.Outputs.FunctionArn`).
+    /// The function a `FunctionArn` (or an integration's or authorizer's URI) points at:
+    /// anything that resolves to a function's ARN (`!GetAtt F.Arn`, `!Sub ${F.Arn}`,
+    /// `!GetAtt App.Outputs.FunctionArn`, a parameter holding the ARN), or API Gateway's
+    /// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{ARN}/invocations`. That
+    /// the function exists is checked once the whole app is read (it may be the parent's).
     pub(super) fn function_ref(&self, value: &Value) -> Result<String, String> {
         let arn = self.string(value).map_err(|e| {
             format!(
-                "FunctionArn must be the ARN of a function in this template (!GetAtt F.Arn): {e}"
+                "the function must be the ARN of a function in this template (!GetAtt F.Arn): {e}"
             )
         })?;
-        let name = arn
+        let invocation = format!(
+            "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/",
+            self.settings.region
+        );
+        let function_arn = arn
+            .strip_prefix(&invocation)
+            .and_then(|rest| rest.strip_suffix("/invocations"))
+            .unwrap_or(&arn);
+        function_arn
             .strip_prefix(&self.function_arn(""))
-            .filter(|name| !name.is_empty() && !name.contains(':'))
+            .filter(|name| !name.is_empty() && !name.contains([':', '/']))
+            .map(str::to_string)
             .ok_or_else(|| {
-                format!("FunctionArn {arn:?} is not the ARN of a function in this template")
-            })?;
-        if self.is_function(name) {
-            Ok(name.to_string())
-        } else {
-            Err(format!(
-                "FunctionArn names {name}, which is not an AWS::Serverless::Function"
-            ))
-        }
+                format!(
+                    "{arn:?} is not the ARN of a function of this template in {} and {} \
+                     (local-gateway runs this project's functions only)",
+                    self.settings.region, self.settings.account_id
+                )
+            })
     }
 }
 

@@ -18,6 +18,9 @@ mod cors;
 mod functions;
 mod intrinsics;
 mod nested;
+mod permissions;
+mod raw_http;
+mod raw_rest;
 mod sam_api;
 mod tables;
 
@@ -84,6 +87,9 @@ pub struct Api {
     pub preflight_authorizer: bool,
     /// REST `GatewayResponses`: response type (`UNAUTHORIZED`, `DEFAULT_4XX`, …) → headers.
     pub gateway_responses: BTreeMap<String, Vec<(String, String)>>,
+    /// Raw `AWS::ApiGateway*` resources: API Gateway may invoke a function only with an
+    /// `AWS::Lambda::Permission` (SAM adds them for its own APIs, so those are not checked).
+    pub needs_permissions: bool,
 }
 
 /// An API's CORS settings, as API Gateway applies them.
@@ -167,6 +173,44 @@ pub struct Authorizer {
     pub identity: Vec<Source>,
     /// `ReauthorizeEvery`: seconds an answer is cached per identity values; 0 = off.
     pub ttl: u64,
+    /// REST TOKEN `IdentityValidationExpression`: a token that does not match is a 401 and
+    /// the authorizer is not invoked.
+    pub validation: Option<Validation>,
+}
+
+/// An `IdentityValidationExpression`, compiled once; it must match the whole token.
+#[derive(Debug, Clone)]
+pub struct Validation(regex::Regex);
+
+impl Validation {
+    /// Compiles `expression` (API Gateway matches the whole value).
+    pub fn new(expression: &str) -> Result<Validation, String> {
+        regex::Regex::new(&format!("^(?:{expression})$"))
+            .map(Validation)
+            .map_err(|e| format!("IdentityValidationExpression {expression:?} is not a valid regular expression: {e}"))
+    }
+
+    /// True when the whole `token` matches.
+    pub fn matches(&self, token: &str) -> bool {
+        self.0.is_match(token)
+    }
+}
+
+impl PartialEq for Validation {
+    fn eq(&self, other: &Validation) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for Validation {}
+
+/// An `AWS::Lambda::Permission` letting API Gateway invoke a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// The function's logical id.
+    pub function: String,
+    /// The `SourceArn` pattern (`*` matches anything); `None` allows any source.
+    pub source_arn: Option<String>,
 }
 
 /// A DynamoDB table (`AWS::DynamoDB::Table`), to create on the local DynamoDB-compatible server.
@@ -187,10 +231,41 @@ pub struct App {
     pub functions: BTreeMap<String, Function>,
     pub apis: Vec<Api>,
     pub tables: Vec<Table>,
+    /// Every `AWS::Lambda::Permission` for `apigateway.amazonaws.com`.
+    pub permissions: Vec<Permission>,
 }
+
+impl App {
+    /// True when API Gateway may invoke `function` from `source_arn` (an `execute-api` ARN).
+    pub fn may_invoke(&self, function: &str, source_arn: &str) -> bool {
+        self.permissions.iter().any(|p| {
+            p.function == function
+                && p.source_arn
+                    .as_deref()
+                    .is_none_or(|pattern| authorizer::rules::wildcard_match(pattern, source_arn))
+        })
+    }
+}
+
+/// The raw API Gateway resources, read API by API.
+const RAW_RESOURCES: [&str; 12] = [
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Stage",
+];
 
 /// Resource types that change nothing on the request path; everything else must be understood.
 const IGNORED_RESOURCES: [&str; 10] = [
+    "AWS::ApiGatewayV2::Deployment",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
@@ -198,7 +273,6 @@ const IGNORED_RESOURCES: [&str; 10] = [
     "AWS::SNS::Subscription",
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
-    "AWS::Lambda::Permission",
     "AWS::SSM::Parameter",
     "AWS::SecretsManager::Secret",
 ];
@@ -312,6 +386,7 @@ impl<'t> Reader<'t> {
         let mut functions = BTreeMap::new();
         let mut apis = Vec::new();
         let mut tables = Vec::new();
+        let mut permissions = Vec::new();
         for (name, resource) in self.resources {
             let kind = resource
                 .get("Type")
@@ -329,9 +404,17 @@ impl<'t> Reader<'t> {
                 "AWS::Serverless::Api" => apis.push(self.api(name, resource, ApiKind::Rest)?),
                 "AWS::Serverless::HttpApi" => apis.push(self.api(name, resource, ApiKind::Http)?),
                 "AWS::DynamoDB::Table" => tables.push(self.table(name, resource)?),
-                "AWS::Serverless::Application" => {
-                    self.merge_nested(name, &mut functions, &mut apis, &mut tables)?
-                }
+                "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => self
+                    .merge_nested(
+                        name,
+                        &mut functions,
+                        &mut apis,
+                        &mut tables,
+                        &mut permissions,
+                    )?,
+                "AWS::Lambda::Permission" => permissions.extend(self.permission(name, resource)?),
+                // Read by API below (raw_rest, raw_http), each with the resources that name it.
+                raw if RAW_RESOURCES.contains(&raw) => {}
                 ignored if IGNORED_RESOURCES.contains(&ignored) => {}
                 other => {
                     return Err(format!(
@@ -355,21 +438,41 @@ impl<'t> Reader<'t> {
         for api in &mut apis {
             cors::add_preflights(api);
         }
-        for api in &apis {
+        apis.extend(self.raw_rest_apis()?);
+        apis.extend(self.raw_http_apis()?);
+        Ok(App {
+            functions,
+            apis,
+            tables,
+            permissions,
+        })
+    }
+}
+
+impl App {
+    /// Every authorizer and route names a function of the app (checked once the whole app,
+    /// nested stacks included, is read: a nested stack may name its parent's functions).
+    fn check_functions(&self) -> Result<(), String> {
+        for api in &self.apis {
             for authorizer in api.authorizers.values() {
-                if !functions.contains_key(&authorizer.function) {
+                if !self.functions.contains_key(&authorizer.function) {
                     return Err(format!(
                         "{} authorizer {}: FunctionArn names {}, which is not an AWS::Serverless::Function",
                         api.name, authorizer.name, authorizer.function
                     ));
                 }
             }
+            for route in api.routes.iter().filter(|r| !r.preflight) {
+                if !self.functions.contains_key(&route.function) {
+                    return Err(format!(
+                        "{} {} {}: the integration names {}, which is not an AWS::Serverless::Function \
+                         (local-gateway runs this project's Rust functions only)",
+                        api.name, route.method, route.path, route.function
+                    ));
+                }
+            }
         }
-        Ok(App {
-            functions,
-            apis,
-            tables,
-        })
+        Ok(())
     }
 }
 
@@ -387,6 +490,64 @@ pub(crate) fn scalar(value: &Value) -> Result<String, String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
         other => Err(format!("{other} is not a plain value")),
+    }
+}
+
+impl Reader<'_> {
+    /// The id of API `name` in ARNs: `--api-id`, else derived from the logical id.
+    pub(super) fn api_id(&self, name: &str) -> String {
+        self.settings
+            .api_ids
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| derived_api_id(name))
+    }
+
+    /// The logical id a `!Ref` names, without resolving it.
+    pub(super) fn ref_name<'v>(&self, value: &'v Value) -> Option<&'v str> {
+        value.get("Ref").and_then(Value::as_str)
+    }
+
+    /// Every resource of type `kind` whose property `key` is `!Ref owner`.
+    pub(super) fn owned_by<'s>(
+        &'s self,
+        kind: &'s str,
+        key: &'s str,
+        owner: &'s str,
+    ) -> impl Iterator<Item = (&'s String, &'s Value)> + 's {
+        self.resources.iter().filter(move |(_, r)| {
+            r.get("Type").and_then(Value::as_str) == Some(kind)
+                && properties(r).get(key).and_then(|v| self.ref_name(v)) == Some(owner)
+        })
+    }
+
+    /// Every resource of type `kind`.
+    pub(super) fn of_type<'s>(
+        &'s self,
+        kind: &'s str,
+    ) -> impl Iterator<Item = (&'s String, &'s Value)> + 's {
+        self.resources
+            .iter()
+            .filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+    }
+
+    /// Refuses any property of `resource` not in `known` or `ignored`.
+    pub(super) fn known_properties(
+        &self,
+        what: &str,
+        resource: &Value,
+        known: &[&str],
+        ignored: &[&str],
+    ) -> Result<(), String> {
+        match properties(resource)
+            .keys()
+            .find(|k| !known.contains(&k.as_str()) && !ignored.contains(&k.as_str()))
+        {
+            Some(key) => Err(format!(
+                "{what}: property {key} is not supported by local-gateway"
+            )),
+            None => Ok(()),
+        }
     }
 }
 

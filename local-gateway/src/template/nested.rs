@@ -32,8 +32,12 @@ pub(crate) fn read(
     let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
     let mut reader = Reader::new(&template, settings, dir)?;
     reader.nested = reader.nested_apps(depth)?;
+    let app = reader.app()?;
+    if depth == 0 {
+        app.check_functions()?;
+    }
     Ok(Nested {
-        app: reader.app()?,
+        app,
         outputs: reader.outputs(&template),
     })
 }
@@ -43,10 +47,14 @@ impl Reader<'_> {
     fn nested_apps(&self, depth: usize) -> Result<BTreeMap<String, Nested>, String> {
         let mut nested = BTreeMap::new();
         for (name, resource) in self.resources {
-            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Application")
-            {
-                continue;
-            }
+            let stack = match resource.get("Type").and_then(Value::as_str) {
+                Some("AWS::Serverless::Application") => false,
+                Some("AWS::CloudFormation::Stack") => true,
+                _ => continue,
+            };
+            // A CloudFormation stack names its template in TemplateURL (a local path before
+            // `aws cloudformation package`), SAM's application in Location.
+            let location_key = if stack { "TemplateURL" } else { "Location" };
             if depth >= MAX_DEPTH {
                 return Err(format!(
                     "application {name}: nested more than {MAX_DEPTH} deep (does it nest itself?)"
@@ -54,7 +62,8 @@ impl Reader<'_> {
             }
             let props = properties(resource);
             for key in props.keys() {
-                if !matches!(key.as_str(), "Location" | "Parameters")
+                if key != location_key
+                    && key != "Parameters"
                     && !IGNORED_APPLICATION_PROPERTIES.contains(&key.as_str())
                 {
                     return Err(format!(
@@ -62,7 +71,13 @@ impl Reader<'_> {
                     ));
                 }
             }
-            let location = match props.get("Location") {
+            let location = match props.get(location_key) {
+                Some(Value::String(url)) if url.contains("://") => {
+                    return Err(format!(
+                        "application {name}: {location_key} {url:?} is remote; local-gateway reads \
+                         local templates only (the path before `sam package`)"
+                    ))
+                }
                 Some(Value::String(path)) => path,
                 Some(Value::Object(o)) if o.contains_key("ApplicationId") => {
                     return Err(format!(
@@ -73,7 +88,7 @@ impl Reader<'_> {
                 }
                 _ => {
                     return Err(format!(
-                        "application {name}: Location must be the path of a local template"
+                        "application {name}: {location_key} must be the path of a local template"
                     ))
                 }
             };
@@ -142,6 +157,7 @@ impl Reader<'_> {
         functions: &mut BTreeMap<String, Function>,
         apis: &mut Vec<Api>,
         tables: &mut Vec<Table>,
+        permissions: &mut Vec<Permission>,
     ) -> Result<(), String> {
         let nested = &self.nested[name];
         for (function, definition) in &nested.app.functions {
@@ -155,6 +171,7 @@ impl Reader<'_> {
         }
         apis.extend(nested.app.apis.iter().cloned());
         tables.extend(nested.app.tables.iter().cloned());
+        permissions.extend(nested.app.permissions.iter().cloned());
         Ok(())
     }
 
@@ -174,18 +191,5 @@ impl Reader<'_> {
                 (name.clone(), value)
             })
             .collect()
-    }
-
-    /// True when `name` is a function of this template or of one of its applications.
-    pub(super) fn is_function(&self, name: &str) -> bool {
-        self.resources
-            .get(name)
-            .and_then(|r| r.get("Type"))
-            .and_then(Value::as_str)
-            == Some("AWS::Serverless::Function")
-            || self
-                .nested
-                .values()
-                .any(|n| n.app.functions.contains_key(name))
     }
 }

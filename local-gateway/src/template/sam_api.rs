@@ -78,16 +78,10 @@ impl Reader<'_> {
                 ));
             }
         }
-        let id = self
-            .settings
-            .api_ids
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| derived_api_id(name));
         Ok(Api {
             name: name.to_string(),
             kind,
-            id,
+            id: self.api_id(name),
             stage,
             region: self.settings.region.clone(),
             account_id: self.settings.account_id.clone(),
@@ -101,6 +95,7 @@ impl Reader<'_> {
                 .map_err(|e| format!("API {name}: {e}"))?,
             default_authorizer: default,
             preflight_authorizer: authorize_preflight,
+            needs_permissions: false,
         })
     }
 
@@ -233,6 +228,7 @@ impl Reader<'_> {
             payload,
             identity: sources,
             ttl,
+            validation: None,
         })
     }
 
