@@ -42,6 +42,7 @@ pub fn load(options: &Options) -> Result<App, String> {
         region: options.region.clone(),
         account_id: options.account_id.clone(),
         api_ids: options.api_ids.clone(),
+        ..Settings::default()
     };
     let mut app = App::from_file(&options.template, &settings)?;
     // REST APIs first, then HTTP APIs, each by logical id: the port order.

@@ -91,6 +91,10 @@ impl Reader<'_> {
                     | "AWS::Serverless::Api"
                     | "AWS::Serverless::HttpApi",
                 ) => return Ok(self.api_id(name)),
+                // An authorizer's id, as the gateway names it in `…/authorizers/{id}`.
+                Some("AWS::ApiGateway::Authorizer" | "AWS::ApiGatewayV2::Authorizer") => {
+                    return Ok(derived_api_id(name))
+                }
                 _ => {}
             }
             return Ok(name.to_string());

@@ -34,6 +34,8 @@ pub struct Settings {
     pub account_id: String,
     /// API logical id → API id for ARNs (default: derived from the logical id).
     pub api_ids: BTreeMap<String, String>,
+    /// The nested stack being read, `Parent/Child/`; empty for the template itself.
+    pub stack: String,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             api_ids: BTreeMap::new(),
+            stack: String::new(),
         }
     }
 }
@@ -494,13 +497,27 @@ pub(crate) fn scalar(value: &Value) -> Result<String, String> {
 }
 
 impl Reader<'_> {
-    /// The id of API `name` in ARNs: `--api-id`, else derived from the logical id.
+    /// The id of API `name` in ARNs: `--api-id` (by its name, `Stack/Api` when nested), else
+    /// derived from the name, so that two nested stacks' `Api`s get different ids.
     pub(super) fn api_id(&self, name: &str) -> String {
-        self.settings
-            .api_ids
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| derived_api_id(name))
+        let full = format!("{}{name}", self.settings.stack);
+        match self.settings.api_ids.get(&full) {
+            Some(id) => id.clone(),
+            None if self.settings.stack.is_empty() => derived_api_id(name),
+            // FNV-1a of the full name, as ten base-36 characters.
+            None => {
+                let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+                for byte in full.bytes() {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+                (0..10)
+                    .map(|i| {
+                        let digit = (hash >> (i * 6)) % 36;
+                        char::from_digit(digit as u32, 36).unwrap_or('0')
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// The logical id a `!Ref` names, without resolving it.

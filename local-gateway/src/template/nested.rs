@@ -31,7 +31,22 @@ pub(crate) fn read(
 ) -> Result<Nested, String> {
     let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
     let mut reader = Reader::new(&template, settings, dir)?;
-    reader.nested = reader.nested_apps(depth)?;
+    // Each application once the ones its parameters read (their outputs) are read.
+    let mut pending = reader.application_names();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|name| !reader.reads_any(name, &pending))
+            .ok_or_else(|| {
+                format!(
+                    "the nested applications {} read each other's outputs in a cycle",
+                    pending.join(", ")
+                )
+            })?;
+        let name = pending.remove(ready);
+        let nested = reader.nested_app(&name, depth)?;
+        reader.nested.insert(name, nested);
+    }
     let app = reader.app()?;
     if depth == 0 {
         app.check_functions()?;
@@ -43,15 +58,33 @@ pub(crate) fn read(
 }
 
 impl Reader<'_> {
-    /// Every `AWS::Serverless::Application` of the template, read.
-    fn nested_apps(&self, depth: usize) -> Result<BTreeMap<String, Nested>, String> {
-        let mut nested = BTreeMap::new();
-        for (name, resource) in self.resources {
-            let stack = match resource.get("Type").and_then(Value::as_str) {
-                Some("AWS::Serverless::Application") => false,
-                Some("AWS::CloudFormation::Stack") => true,
-                _ => continue,
-            };
+    /// The template's nested applications and stacks.
+    fn application_names(&self) -> Vec<String> {
+        self.of_type("AWS::Serverless::Application")
+            .chain(self.of_type("AWS::CloudFormation::Stack"))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// True when application `name`'s parameters name one of `others` (to read its outputs).
+    fn reads_any(&self, name: &str, others: &[String]) -> bool {
+        let parameters = properties(&self.resources[name])
+            .get("Parameters")
+            .map(Value::to_string)
+            .unwrap_or_default();
+        others.iter().filter(|o| *o != name).any(|other| {
+            parameters.contains(&format!("\"{other}\""))
+                || parameters.contains(&format!("\"{other}."))
+                || parameters.contains(&format!("${{{other}."))
+        })
+    }
+
+    /// Reads application `name`.
+    fn nested_app(&self, name: &str, depth: usize) -> Result<Nested, String> {
+        let resource = &self.resources[name];
+        {
+            let stack =
+                resource.get("Type").and_then(Value::as_str) == Some("AWS::CloudFormation::Stack");
             // A CloudFormation stack names its template in TemplateURL (a local path before
             // `aws cloudformation package`), SAM's application in Location.
             let location_key = if stack { "TemplateURL" } else { "Location" };
@@ -119,14 +152,13 @@ impl Reader<'_> {
             }
             let settings = Settings {
                 parameter_overrides,
+                stack: format!("{}{name}/", self.settings.stack),
                 ..self.settings.clone()
             };
             let dir = path.parent().unwrap_or(Path::new("."));
-            let app = read(&text, &settings, dir, depth + 1)
-                .map_err(|e| format!("application {name} ({location}): {e}"))?;
-            nested.insert(name.clone(), app);
+            read(&text, &settings, dir, depth + 1)
+                .map_err(|e| format!("application {name} ({location}): {e}"))
         }
-        Ok(nested)
     }
 
     /// `!GetAtt App.Outputs.Name` of a nested application.
@@ -169,7 +201,12 @@ impl Reader<'_> {
             }
             functions.insert(function.clone(), definition.clone());
         }
-        apis.extend(nested.app.apis.iter().cloned());
+        // APIs keep their ids but are named by their stack, `App/Api`: two nested stacks may
+        // each call theirs `Api`.
+        apis.extend(nested.app.apis.iter().cloned().map(|mut api| {
+            api.name = format!("{name}/{}", api.name);
+            api
+        }));
         tables.extend(nested.app.tables.iter().cloned());
         permissions.extend(nested.app.permissions.iter().cloned());
         Ok(())

@@ -172,9 +172,11 @@ impl Reader<'_> {
                 }
                 Some(name.to_string())
             }
-            Some(other) => return Err(format!(
+            Some(other) => {
+                return Err(format!(
                 "AuthorizationType {other} is not supported by local-gateway (NONE and CUSTOM are)"
-            )),
+            ))
+            }
         };
         // `integrations/<id>`, the id being the integration's Ref (locally its logical id).
         let target = self.string(

@@ -231,9 +231,11 @@ impl Reader<'_> {
                 }
                 Some(name.to_string())
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "AuthorizationType {other} is not supported by local-gateway (NONE and CUSTOM are)"
-            )),
+            ))
+            }
         };
         let integration = props
             .get("Integration")
