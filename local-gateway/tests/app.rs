@@ -452,3 +452,48 @@ fn a_nested_application_brings_its_functions_and_its_outputs_name_them() {
     let twice = refused("  Echo:\n", "  Check:\n");
     assert!(twice.contains("defined in its parent too"), "{twice}");
 }
+
+#[test]
+fn raw_templates_may_build_uris_with_join_as_many_published_ones_do() {
+    let text = r#"
+Resources:
+  Api: { Type: AWS::ApiGateway::RestApi, Properties: { Name: joined } }
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref Auth
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Join ['', ['arn:aws:apigateway:', !Ref AWS::Region, ':lambda:path/2015-03-31/functions/', !GetAtt Echo.Arn, '/invocations']]
+  Auth:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Type: TOKEN
+      IdentitySource: method.request.header.X-Token
+      AuthorizerUri: !Join ['', ['arn:aws:apigateway:', !Ref AWS::Region, ':lambda:path/2015-03-31/functions/', !GetAtt Echo.Arn, '/invocations']]
+  Stage: { Type: AWS::ApiGateway::Stage, Properties: { RestApiId: !Ref Api, StageName: Prod } }
+  Echo:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: test-function } }
+"#;
+    let app = App::from_template(text, &Settings::default()).unwrap();
+    let api = &app.apis[0];
+    assert_eq!((api.name.as_str(), api.stage.as_str()), ("Api", "Prod"));
+    assert_eq!(api.routes[0].function, "Echo");
+    assert_eq!(api.routes[0].path, "/");
+    assert_eq!(api.authorizers["Auth"].function, "Echo");
+    assert_eq!(
+        api.authorizers["Auth"].ttl, 300,
+        "API Gateway's default TTL"
+    );
+    assert!(
+        api.needs_permissions,
+        "no permission in this template: every call would be a 500"
+    );
+}

@@ -194,3 +194,85 @@ fn a_recipe_without_its_invoke_permission_gets_the_production_500() {
         );
     }
 }
+
+#[test]
+fn raw_constructs_it_cannot_serve_stop_it_at_start_with_the_reason() {
+    let workspace = workspace();
+    for (recipe, from, to, reason) in [
+        (
+            "rest",
+            "        Type: AWS_PROXY\n",
+            "        Type: HTTP_PROXY\n",
+            "HTTP_PROXY\" is not supported",
+        ),
+        (
+            "rest",
+            "      HttpMethod: GET\n      AuthorizationType: CUSTOM\n",
+            "      HttpMethod: GET\n      AuthorizationType: AWS_IAM\n",
+            "AuthorizationType AWS_IAM",
+        ),
+        (
+            "rest",
+            "      Type: TOKEN\n",
+            "      Type: COGNITO_USER_POOLS\n",
+            "COGNITO_USER_POOLS",
+        ),
+        (
+            "rest",
+            "      Name: existing-api\n",
+            "      Name: existing-api\n      Policy: {}\n",
+            "property Policy",
+        ),
+        (
+            "http",
+            "      AuthorizerType: REQUEST\n",
+            "      AuthorizerType: JWT\n",
+            "JWT authorizers are not emulated",
+        ),
+        (
+            "http",
+            "      ProtocolType: HTTP\n",
+            "      ProtocolType: WEBSOCKET\n",
+            "WEBSOCKET",
+        ),
+        (
+            "http",
+            "      PayloadFormatVersion: \"2.0\"\n",
+            "      PayloadFormatVersion: \"1.0\"\n",
+            "PayloadFormatVersion must be \"2.0\"",
+        ),
+    ] {
+        let name = format!("cloudformation-{recipe}-api");
+        let text =
+            std::fs::read_to_string(workspace.join("examples").join(&name).join("template.yaml"))
+                .unwrap();
+        let changed = text.replacen(from, to, 1);
+        assert_ne!(changed, text, "{reason}: the recipe changed");
+        let copy = TempFile::new("recipe.yaml", &changed);
+        let harness = std::fs::read_to_string(workspace.join(HARNESS))
+            .unwrap()
+            .replace(
+                "../../../authorizer/",
+                &format!("{}/", workspace.join("authorizer").display()),
+            )
+            .replace(
+                &format!("../../../examples/{name}/template.yaml"),
+                copy.path(),
+            )
+            .replace(
+                "../../../examples/",
+                &format!("{}/", workspace.join("examples").display()),
+            );
+        let harness = TempFile::new("harness.yaml", &harness);
+        let refused =
+            Gateway::try_start(harness.path(), &["--parameter-overrides", "ClerkJwtKey=x"])
+                .err()
+                .expect("refused at start");
+        assert!(!refused.success, "{reason}");
+        assert!(
+            refused.output.contains(reason),
+            "{reason}: {}",
+            refused.output
+        );
+    }
+}

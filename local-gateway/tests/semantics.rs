@@ -325,6 +325,20 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
             ),
             "has a Condition",
         ),
+        (
+            (
+                "Globals:\n  Function:\n",
+                "Globals:\n  Function:\n    Runtime: nodejs22.x\n",
+            ),
+            "runs on nodejs22.x; local-gateway runs Rust functions only",
+        ),
+        (
+            (
+                "Resources:\n",
+                "Resources:\n  Sar:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x, SemanticVersion: 1.0.0}\n",
+            ),
+            "Serverless Application Repository",
+        ),
     ] {
         let changed = template.replacen(change.0, change.1, 1);
         assert_ne!(changed, template, "{named}: the fixture changed");

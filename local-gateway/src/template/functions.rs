@@ -36,6 +36,19 @@ impl Reader<'_> {
                 ));
             }
         }
+        // local-gateway runs this workspace's Rust binaries; a Node, Python or Java function
+        // cannot be served as it would be in production.
+        let runtime = props
+            .get("Runtime")
+            .or_else(|| self.globals.get("Runtime"))
+            .map(|r| self.string(r))
+            .transpose()?;
+        if let Some(runtime) = runtime.filter(|r| !r.starts_with("provided")) {
+            return Err(format!(
+                "function {name} runs on {runtime}; local-gateway runs Rust functions only \
+                 (Runtime provided.al2023 with Metadata.BuildProperties.Binary)"
+            ));
+        }
         let binary = resource
             .pointer("/Metadata/BuildProperties/Binary")
             .and_then(Value::as_str)

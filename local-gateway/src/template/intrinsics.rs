@@ -40,6 +40,12 @@ impl Reader<'_> {
                         let (resource, attribute) = get_att(argument)?;
                         self.attribute(resource, attribute)
                     }
+                    "Fn::Join" => match argument.as_array().map(Vec::as_slice) {
+                        Some([Value::String(delimiter), items]) => {
+                            Ok(self.list(items)?.join(delimiter))
+                        }
+                        _ => Err("Fn::Join takes [delimiter, list]".into()),
+                    },
                     "Fn::Select" => match argument.as_array().map(Vec::as_slice) {
                         Some([index, list]) => {
                             let index: usize = self
