@@ -96,6 +96,9 @@ pub async fn run(options: Options) -> Result<(), String> {
     let functions = Functions::start(&app.functions, &bin_dir)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;
+    for note in &gateway.app.notes {
+        println!("local-gateway: note: {note}");
+    }
     for (name, pid) in gateway.functions().pids() {
         println!("local-gateway: function {name} is process {pid}");
     }

@@ -4,7 +4,9 @@
 use super::*;
 
 /// Function properties that do not change how a local invocation behaves.
-const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
+const IGNORED_FUNCTION_PROPERTIES: [&str; 12] = [
+    // Not emulated: local-gateway runs one environment per function.
+    "ReservedConcurrentExecutions",
     "CodeUri",
     "Description",
     "Runtime",

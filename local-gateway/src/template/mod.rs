@@ -236,6 +236,9 @@ pub struct App {
     pub tables: Vec<Table>,
     /// Every `AWS::Lambda::Permission` for `apigateway.amazonaws.com`.
     pub permissions: Vec<Permission>,
+    /// What the template asks for that local-gateway accepts but does not emulate, for the
+    /// start-up lines (e.g. X-Ray tracing).
+    pub notes: Vec<String>,
 }
 
 impl App {
@@ -267,8 +270,10 @@ const RAW_RESOURCES: [&str; 12] = [
 ];
 
 /// Resource types that change nothing on the request path; everything else must be understood.
-const IGNORED_RESOURCES: [&str; 10] = [
+const IGNORED_RESOURCES: [&str; 11] = [
     "AWS::ApiGatewayV2::Deployment",
+    // The account's CloudWatch role for REST access logs.
+    "AWS::ApiGateway::Account",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
@@ -390,6 +395,7 @@ impl<'t> Reader<'t> {
         let mut apis = Vec::new();
         let mut tables = Vec::new();
         let mut permissions = Vec::new();
+        let mut nested_notes = Vec::new();
         for (name, resource) in self.resources {
             let kind = resource
                 .get("Type")
@@ -414,6 +420,7 @@ impl<'t> Reader<'t> {
                         &mut apis,
                         &mut tables,
                         &mut permissions,
+                        &mut nested_notes,
                     )?,
                 "AWS::Lambda::Permission" => permissions.extend(self.permission(name, resource)?),
                 // Read by API below (raw_rest, raw_http), each with the resources that name it.
@@ -443,11 +450,24 @@ impl<'t> Reader<'t> {
         }
         apis.extend(self.raw_rest_apis()?);
         apis.extend(self.raw_http_apis()?);
+        let mut notes = nested_notes;
+        let traced = self.globals.contains_key("Tracing")
+            || self.resources.values().any(|r| {
+                let props = properties(r);
+                props.contains_key("Tracing") || props.contains_key("TracingEnabled")
+            });
+        if traced && notes.is_empty() {
+            notes.push(
+                "X-Ray tracing (Tracing, TracingEnabled) is not emulated: no traces are sent"
+                    .to_string(),
+            );
+        }
         Ok(App {
             functions,
             apis,
             tables,
             permissions,
+            notes,
         })
     }
 }

@@ -190,6 +190,7 @@ impl Reader<'_> {
         apis: &mut Vec<Api>,
         tables: &mut Vec<Table>,
         permissions: &mut Vec<Permission>,
+        notes: &mut Vec<String>,
     ) -> Result<(), String> {
         let nested = &self.nested[name];
         for (function, definition) in &nested.app.functions {
@@ -209,6 +210,7 @@ impl Reader<'_> {
         }));
         tables.extend(nested.app.tables.iter().cloned());
         permissions.extend(nested.app.permissions.iter().cloned());
+        notes.extend(nested.app.notes.iter().cloned());
         Ok(())
     }
 

@@ -5,7 +5,8 @@ use super::*;
 
 const REST_API_PROPERTIES: [&str; 5] = ["StageName", "Auth", "Name", "Cors", "GatewayResponses"];
 const HTTP_API_PROPERTIES: [&str; 4] = ["StageName", "Auth", "Name", "CorsConfiguration"];
-const IGNORED_API_PROPERTIES: [&str; 7] = [
+const IGNORED_API_PROPERTIES: [&str; 8] = [
+    "DefaultRouteSettings",
     "Description",
     "EndpointConfiguration",
     "TracingEnabled",
