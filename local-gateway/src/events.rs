@@ -167,7 +167,8 @@ impl Request {
             .to_string()
     }
 
-    fn time(&self) -> String {
+    /// `requestTime`, e.g. `24/Nov/2025:16:00:00 +0000`.
+    pub fn time(&self) -> String {
         // `24/Nov/2025:16:00:00 +0000`, as API Gateway writes `requestTime`.
         let secs = (self.time_epoch_ms / 1000) as i64;
         let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
@@ -544,6 +545,8 @@ mod tests {
             preflight_authorizer: true,
             gateway_responses: Default::default(),
             needs_permissions: false,
+            throttle: None,
+            access_log: None,
         }
     }
 

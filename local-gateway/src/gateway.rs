@@ -68,6 +68,21 @@ pub struct Outcome {
     /// `GET /tasks/{id}`, when a route matched.
     pub route: Option<String>,
     pub auth: AuthStep,
+    /// What the access log's `$context.authorizer.*` and `$context.integration.*` say.
+    pub facts: Facts,
+}
+
+/// The authorizer's and the integration's part in one request, for the access log.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The authorizer's answer as a status: 200, 401, 403 or 500 (`None`: not invoked).
+    pub authorizer_status: Option<u16>,
+    pub authorizer_latency_ms: Option<u128>,
+    pub integration_latency_ms: Option<u128>,
+    pub integration_error: Option<String>,
+    /// The granted `principalId` and the context's `sub`.
+    pub principal: Option<String>,
+    pub sub: Option<String>,
 }
 
 struct Cached {
@@ -81,6 +96,8 @@ pub struct Gateway {
     functions: Arc<Functions>,
     /// (API, authorizer, identity values) → the authorizer's answer.
     cache: Mutex<HashMap<(String, String, String), Cached>>,
+    /// API name → its stage's throttling bucket: (tokens left, when last refilled).
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl Gateway {
@@ -89,6 +106,7 @@ impl Gateway {
             app,
             functions: Arc::new(functions),
             cache: Mutex::default(),
+            buckets: Mutex::default(),
         }
     }
 
@@ -124,6 +142,7 @@ impl Gateway {
                     response,
                     route: Some("CORS preflight (answered by the API)".into()),
                     auth: AuthStep::Open,
+                    facts: Facts::default(),
                 };
             }
         }
@@ -135,12 +154,41 @@ impl Gateway {
         outcome
     }
 
+    /// Takes a token from the API stage's bucket; `false` when it is empty (429).
+    fn admit(&self, api: &Api) -> bool {
+        let Some(throttle) = api.throttle else {
+            return true;
+        };
+        let mut buckets = self.buckets.lock().unwrap();
+        let now = Instant::now();
+        let (tokens, last) = buckets
+            .entry(api.name.clone())
+            .or_insert((throttle.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*last).as_secs_f64() * throttle.rate).min(throttle.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
     async fn serve(&self, api: &Api, mut request: Request) -> Outcome {
-        let outcome = |response, route: Option<String>, auth| Outcome {
+        let mut facts = Facts::default();
+        let outcome = |response, route: Option<String>, auth, facts: &Facts| Outcome {
             response,
             route,
             auth,
+            facts: facts.clone(),
         };
+        // The stage's throttling comes first: API Gateway's own 429.
+        if !self.admit(api) {
+            let response =
+                Response::gateway("THROTTLED", 429, json!({"message": "Too Many Requests"}));
+            return outcome(response, None, AuthStep::Open, &facts);
+        }
         // The stage is the first path segment, except on an HTTP API's $default stage.
         if !(api.kind == ApiKind::Http && api.stage == "$default") {
             let prefix = format!("/{}", api.stage);
@@ -152,7 +200,7 @@ impl Gateway {
                         rest.to_string()
                     };
                 }
-                _ => return outcome(forbidden(api), None, AuthStep::Open),
+                _ => return outcome(forbidden(api), None, AuthStep::Open, &facts),
             }
         }
         let Some((route, matched)) = routing::find(api, &request.method, &request.path) else {
@@ -167,7 +215,7 @@ impl Gateway {
                     Response::gateway("DEFAULT_4XX", 404, json!({"message": "Not Found"}))
                 }
             };
-            return outcome(response, None, AuthStep::Open);
+            return outcome(response, None, AuthStep::Open, &facts);
         };
         let route_key = Some(matched.route_key.clone());
 
@@ -175,8 +223,10 @@ impl Gateway {
         let mut auth = AuthStep::Open;
         if let Some(name) = &route.authorizer {
             let authorizer = &api.authorizers[name];
-            let (verdict, cached) = match self.authorize(api, authorizer, &request, &matched).await
-            {
+            let started = Instant::now();
+            let answer = self.authorize(api, authorizer, &request, &matched).await;
+            facts.authorizer_latency_ms = Some(started.elapsed().as_millis());
+            let (verdict, cached) = match answer {
                 Ok(answer) => answer,
                 Err(step) => {
                     let response = match step {
@@ -187,21 +237,36 @@ impl Gateway {
                         ),
                         _ => server_error(api),
                     };
-                    return outcome(response, route_key, step);
+                    if !matches!(step, AuthStep::NoIdentity) {
+                        facts.authorizer_status = Some(response.status);
+                    } else {
+                        facts.authorizer_latency_ms = None;
+                    }
+                    return outcome(response, route_key, step, &facts);
                 }
             };
             // A cached answer is judged again for this route: it may allow one and deny another.
             match judge(api, &verdict, &events::method_arn(api, &request)) {
                 Ok(allowed) => {
+                    facts.authorizer_status = Some(200);
+                    facts.principal = allowed.principal_id.clone();
+                    facts.sub = allowed
+                        .context
+                        .get("sub")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
                     granted = Some(allowed);
                     auth = AuthStep::Allow { cached };
                 }
-                Err(response) => return outcome(response, route_key, AuthStep::Deny { cached }),
+                Err(response) => {
+                    facts.authorizer_status = Some(403);
+                    return outcome(response, route_key, AuthStep::Deny { cached }, &facts);
+                }
             }
         }
 
         if route.preflight {
-            return outcome(cors::rest_preflight(api, route), route_key, auth);
+            return outcome(cors::rest_preflight(api, route), route_key, auth, &facts);
         }
         let source = events::method_arn(api, &request);
         if api.needs_permissions && !self.app.may_invoke(&route.function, &source) {
@@ -209,16 +274,26 @@ impl Gateway {
                 "no AWS::Lambda::Permission lets API Gateway invoke {} from {source}",
                 route.function
             );
-            return outcome(internal_error(api), route_key, AuthStep::Error(why));
+            facts.integration_error = Some(why.clone());
+            return outcome(internal_error(api), route_key, AuthStep::Error(why), &facts);
         }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
-        let response = match self.invoke(&route.function, event).await {
+        let started = Instant::now();
+        let answer = self.invoke(&route.function, event).await;
+        facts.integration_latency_ms = Some(started.elapsed().as_millis());
+        let response = match answer {
             Answer::Response(body) => {
-                events::integration_response(api.kind, &body).unwrap_or_else(|| bad_gateway(api))
+                events::integration_response(api.kind, &body).unwrap_or_else(|| {
+                    facts.integration_error = Some("malformed Lambda proxy response".into());
+                    bad_gateway(api)
+                })
             }
-            Answer::Error(_) | Answer::Failed(_) => bad_gateway(api),
+            Answer::Error(why) | Answer::Failed(why) => {
+                facts.integration_error = Some(why);
+                bad_gateway(api)
+            }
         };
-        outcome(response, route_key, auth)
+        outcome(response, route_key, auth, &facts)
     }
 
     /// Runs the authorizer step: identity sources, cache, invocation, answer.

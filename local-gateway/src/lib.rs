@@ -6,6 +6,7 @@
 //! `gateway` is API Gateway's request path (with `routing` and `events`, policies evaluated by
 //! `authorizer::policy`); `server` is the HTTP side.
 
+pub mod access_log;
 pub mod cli;
 pub mod cors;
 pub mod dynamodb;

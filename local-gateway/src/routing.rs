@@ -98,6 +98,8 @@ mod tests {
             preflight_authorizer: true,
             gateway_responses: Default::default(),
             needs_permissions: false,
+            throttle: None,
+            access_log: None,
         }
     }
 

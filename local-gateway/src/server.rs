@@ -14,8 +14,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::access_log;
 use crate::events::{percent_decode, Request, Response};
-use crate::gateway::Gateway;
+use crate::gateway::{Facts, Gateway};
 
 /// API Gateway's payload limit.
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -81,39 +82,52 @@ async fn handle(
             )
         })
         .collect();
-    let (response, route, auth) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Err(_) => (
-            Response::gateway(
-                "REQUEST_TOO_LARGE",
-                413,
-                serde_json::json!({"message": "Request Too Long"}),
-            ),
-            None,
-            String::from("-"),
-        ),
-        Ok(collected) => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            let request = Request {
-                method: method.clone(),
-                path: percent_decode(&raw_path),
-                raw_path: raw_path.clone(),
-                raw_query,
-                headers,
-                body: collected.to_bytes().to_vec(),
-                source_ip: peer.ip().to_string(),
-                request_id: format!(
-                    "local-{:016x}-{:06}",
-                    now.as_nanos() as u64,
-                    counter.fetch_add(1, Ordering::Relaxed)
+    let (response, route, auth, facts, request) =
+        match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Err(_) => (
+                Response::gateway(
+                    "REQUEST_TOO_LARGE",
+                    413,
+                    serde_json::json!({"message": "Request Too Long"}),
                 ),
-                time_epoch_ms: now.as_millis(),
-            };
-            let outcome = gateway.handle(index, request).await;
-            (outcome.response, outcome.route, outcome.auth.describe())
-        }
-    };
+                None,
+                String::from("-"),
+                Facts::default(),
+                None,
+            ),
+            Ok(collected) => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default();
+                let request = Request {
+                    method: method.clone(),
+                    path: percent_decode(&raw_path),
+                    raw_path: raw_path.clone(),
+                    raw_query,
+                    headers,
+                    body: collected.to_bytes().to_vec(),
+                    source_ip: peer.ip().to_string(),
+                    request_id: format!(
+                        "local-{:016x}-{:06}",
+                        now.as_nanos() as u64,
+                        counter.fetch_add(1, Ordering::Relaxed)
+                    ),
+                    time_epoch_ms: now.as_millis(),
+                };
+                let facts = Request {
+                    body: Vec::new(),
+                    ..request.clone()
+                };
+                let outcome = gateway.handle(index, request).await;
+                (
+                    outcome.response,
+                    outcome.route,
+                    outcome.auth.describe(),
+                    outcome.facts,
+                    Some(facts),
+                )
+            }
+        };
     eprintln!(
         "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms",
         api.name,
@@ -121,6 +135,39 @@ async fn handle(
         response.status,
         started.elapsed().as_secs_f64() * 1000.0
     );
+    if let (Some(format), Some(request)) = (&api.access_log, &request) {
+        let line = access_log::render(format, |name| {
+            let ms = |v: Option<u128>| v.map(|v| v.to_string());
+            match name {
+                "requestId" | "extendedRequestId" => Some(request.request_id.clone()),
+                "identity.sourceIp" => Some(request.source_ip.clone()),
+                "requestTime" => Some(request.time()),
+                "requestTimeEpoch" => Some(request.time_epoch_ms.to_string()),
+                "httpMethod" => Some(method.clone()),
+                "path" => Some(raw_path.clone()),
+                "protocol" => Some("HTTP/1.1".into()),
+                "routeKey" => route.clone(),
+                "resourcePath" => route
+                    .as_deref()
+                    .and_then(|r| r.split_once(' '))
+                    .map(|(_, path)| path.to_string()),
+                "stage" => Some(api.stage.clone()),
+                "status" => Some(response.status.to_string()),
+                "responseLength" => Some(response.body.len().to_string()),
+                "authorizer.status" => facts.authorizer_status.map(|s| s.to_string()),
+                "authorizer.latency" => ms(facts.authorizer_latency_ms),
+                "authorizer.error" => {
+                    matches!(facts.authorizer_status, Some(500)).then(|| auth.clone())
+                }
+                "authorizer.principalId" => facts.principal.clone(),
+                "authorizer.sub" => facts.sub.clone(),
+                "integration.latency" | "integrationLatency" => ms(facts.integration_latency_ms),
+                "integration.error" | "integrationErrorMessage" => facts.integration_error.clone(),
+                _ => None,
+            }
+        });
+        eprintln!("{} access {line}", api.name);
+    }
     let mut builder = hyper::Response::builder().status(response.status);
     for (name, value) in &response.headers {
         builder = builder.header(name.as_str(), value.as_str());

@@ -4,6 +4,9 @@
 
 mod common;
 
+use std::thread;
+use std::time::Duration;
+
 use common::*;
 use local_gateway::template::{App, Settings};
 use serde_json::{json, Value};
@@ -560,4 +563,62 @@ fn every_checkov_skip_has_a_reason_and_the_hardening_parameters_have_their_defau
             assert!(line.get(field).is_some(), "{field} in {format}");
         }
     }
+}
+
+#[test]
+fn stages_throttle_with_api_gateways_429_and_write_access_logs_in_the_templates_format() {
+    let env = dev_env_file();
+    let g = Gateway::start(
+        "template.yaml",
+        &[
+            "--env-file",
+            env.path(),
+            "--parameter-overrides",
+            "ThrottlingRateLimit=1",
+            "ThrottlingBurstLimit=2",
+        ],
+    );
+    assert!(
+        !g.lines_with("X-Ray tracing").is_empty(),
+        "it says tracing is not emulated"
+    );
+    let member = tests::mint(&tests::sample_claims(Some("member")));
+    for api in ["RestApi", "HttpApi"] {
+        // A burst of 2, refilled at 1 request per second: the third at once is throttled.
+        let statuses: Vec<u16> = (0..3)
+            .map(|_| call_with_token("GET", &g.url(api, "/me"), Some(&member)).status)
+            .collect();
+        assert_eq!(statuses, [200, 200, 429], "{api}");
+        let throttled = call_with_token("GET", &g.url(api, "/me"), Some(&member));
+        assert_eq!(throttled.json()["message"], "Too Many Requests", "{api}");
+        thread::sleep(Duration::from_millis(1100));
+        assert_eq!(
+            call_with_token("GET", &g.url(api, "/me"), Some(&member)).status,
+            200,
+            "{api}"
+        );
+    }
+    // One access-log line per request, in the template's JSON format.
+    let lines = g.wait_for_lines(" access {", 10);
+    let entries: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l.split_once(" access ").unwrap().1).expect("JSON"))
+        .collect();
+    let allowed = entries
+        .iter()
+        .find(|e| e["status"] == "200" && lines.iter().any(|l| l.starts_with("RestApi access")))
+        .unwrap();
+    assert_eq!(allowed["authorizerStatus"], "200", "{allowed}");
+    assert_eq!(allowed["route"], "GET /me", "{allowed}");
+    assert!(allowed["requestId"].as_str().unwrap().starts_with("local-"));
+    assert_eq!(allowed["principalId"], "user_2member000000000000000001");
+    let http = lines
+        .iter()
+        .find(|l| l.starts_with("HttpApi access"))
+        .map(|l| serde_json::from_str::<Value>(l.split_once(" access ").unwrap().1).unwrap())
+        .unwrap();
+    assert_eq!(http["sub"], "user_2member000000000000000001", "{http}");
+    assert!(entries
+        .iter()
+        .any(|e| e["status"] == "429" && e["authorizerStatus"] == "-"));
 }

@@ -93,6 +93,17 @@ pub struct Api {
     /// Raw `AWS::ApiGateway*` resources: API Gateway may invoke a function only with an
     /// `AWS::Lambda::Permission` (SAM adds them for its own APIs, so those are not checked).
     pub needs_permissions: bool,
+    /// The stage's throttling (REST `MethodSettings` on `/*`, HTTP `DefaultRouteSettings`).
+    pub throttle: Option<Throttle>,
+    /// The stage's access-log `Format`, with API Gateway's `$context` variables.
+    pub access_log: Option<String>,
+}
+
+/// A stage's throttling: a token bucket of `burst` requests refilled at `rate` per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    pub rate: f64,
+    pub burst: f64,
 }
 
 /// An API's CORS settings, as API Gateway applies them.

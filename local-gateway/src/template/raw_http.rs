@@ -128,6 +128,8 @@ impl Reader<'_> {
             preflight_authorizer: false,
             gateway_responses: BTreeMap::new(),
             needs_permissions: true,
+            throttle: None,
+            access_log: None,
         })
     }
 

@@ -111,6 +111,8 @@ impl Reader<'_> {
             preflight_authorizer: false,
             gateway_responses,
             needs_permissions: true,
+            throttle: None,
+            access_log: None,
         })
     }
 

@@ -3,16 +3,27 @@
 
 use super::*;
 
-const REST_API_PROPERTIES: [&str; 5] = ["StageName", "Auth", "Name", "Cors", "GatewayResponses"];
-const HTTP_API_PROPERTIES: [&str; 4] = ["StageName", "Auth", "Name", "CorsConfiguration"];
-const IGNORED_API_PROPERTIES: [&str; 8] = [
+const REST_API_PROPERTIES: [&str; 7] = [
+    "StageName",
+    "Auth",
+    "Name",
+    "Cors",
+    "GatewayResponses",
+    "MethodSettings",
+    "AccessLogSetting",
+];
+const HTTP_API_PROPERTIES: [&str; 6] = [
+    "StageName",
+    "Auth",
+    "Name",
+    "CorsConfiguration",
     "DefaultRouteSettings",
+    "AccessLogSettings",
+];
+const IGNORED_API_PROPERTIES: [&str; 4] = [
     "Description",
     "EndpointConfiguration",
     "TracingEnabled",
-    "MethodSettings",
-    "AccessLogSetting",
-    "AccessLogSettings",
     "Tags",
 ];
 
@@ -97,7 +108,78 @@ impl Reader<'_> {
             default_authorizer: default,
             preflight_authorizer: authorize_preflight,
             needs_permissions: false,
+            throttle: self
+                .throttle(props, kind)
+                .map_err(|e| format!("API {name}: {e}"))?,
+            access_log: props
+                .get(match kind {
+                    ApiKind::Rest => "AccessLogSetting",
+                    ApiKind::Http => "AccessLogSettings",
+                })
+                .and_then(|setting| setting.get("Format"))
+                .map(|format| self.string(format))
+                .transpose()
+                .map_err(|e| format!("API {name}: the access log Format: {e}"))?,
         })
+    }
+
+    /// The stage's throttling: REST `MethodSettings` for every method (`/*`, `*`), HTTP API
+    /// `DefaultRouteSettings`. Per-method settings are refused: one bucket per stage here.
+    fn throttle(
+        &self,
+        props: &Map<String, Value>,
+        kind: ApiKind,
+    ) -> Result<Option<Throttle>, String> {
+        let settings = match kind {
+            ApiKind::Http => match props.get("DefaultRouteSettings") {
+                None => return Ok(None),
+                Some(settings) => settings,
+            },
+            ApiKind::Rest => match props
+                .get("MethodSettings")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
+                None | Some([]) => return Ok(None),
+                Some([all]) => {
+                    let text = |key: &str| all.get(key).map(|v| self.string(v)).transpose();
+                    if text("ResourcePath")?.as_deref() != Some("/*")
+                        || text("HttpMethod")?.as_deref() != Some("*")
+                    {
+                        return Err(
+                            "MethodSettings must be one entry for ResourcePath /* and HttpMethod *"
+                                .into(),
+                        );
+                    }
+                    all
+                }
+                Some(_) => {
+                    return Err("MethodSettings must be one entry for every method (/*, *)".into())
+                }
+            },
+        };
+        let number = |key: &str| -> Result<Option<f64>, String> {
+            settings
+                .get(key)
+                .map(|v| {
+                    self.string(v)?
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| *n >= 0.0)
+                        .ok_or_else(|| format!("{key} must be a number"))
+                })
+                .transpose()
+        };
+        Ok(
+            match (
+                number("ThrottlingRateLimit")?,
+                number("ThrottlingBurstLimit")?,
+            ) {
+                (Some(rate), Some(burst)) => Some(Throttle { rate, burst }),
+                (None, None) => None,
+                _ => return Err("set both ThrottlingRateLimit and ThrottlingBurstLimit".into()),
+            },
+        )
     }
 
     pub(super) fn authorizer(
