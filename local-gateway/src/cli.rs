@@ -9,7 +9,7 @@ local-gateway: runs template.yaml's APIs on localhost with API Gateway's semanti
 usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
                      [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
-                     [--dynamodb-endpoint URL]
+                     [--dynamodb-endpoint URL] [--concurrency N]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -21,6 +21,10 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
   --api-id LogicalId=id     the API id in ARNs (default: from the logical id)
   --bin-dir DIR             where the function binaries are (default target/release)
   --no-build                do not run cargo build --release for the functions first
+  --concurrency N           at most N execution environments (processes) per function, each
+                            with its own cold start, as Lambda scales out (default 8; a function's
+                            ReservedConcurrentExecutions caps it; beyond, the invocation is
+                            throttled and API Gateway answers 500)
   --dynamodb-endpoint URL   a DynamoDB-compatible server to create the template's tables on
                             (default: local-gateway starts moto_server from .venv on a free
                             port; its data lives until the gateway stops)
@@ -38,6 +42,8 @@ pub struct Options {
     pub bin_dir: Option<PathBuf>,
     pub build: bool,
     pub dynamodb_endpoint: Option<String>,
+    /// At most this many execution environments (processes) per function.
+    pub concurrency: usize,
 }
 
 impl Options {
@@ -53,6 +59,7 @@ impl Options {
             bin_dir: None,
             build: true,
             dynamodb_endpoint: None,
+            concurrency: crate::functions::DEFAULT_CONCURRENCY,
         };
         let mut i = 0;
         while i < args.len() {
@@ -79,6 +86,13 @@ impl Options {
                 "--account-id" => o.account_id = value(i)?,
                 "--bin-dir" => o.bin_dir = Some(value(i)?.into()),
                 "--dynamodb-endpoint" => o.dynamodb_endpoint = Some(value(i)?),
+                "--concurrency" => {
+                    o.concurrency = value(i)?
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or("--concurrency takes a whole number of environments above 0")?
+                }
                 "--no-build" => {
                     o.build = false;
                     i += 1;

@@ -1,7 +1,10 @@
-//! The functions, run as Lambda runs them: one process per function, kept warm, one invocation
-//! at a time, each polling its own Runtime API (the `runtime-api` crate, shared with `bench/`). A process that crashes or
-//! overruns its `Timeout` is killed and started again; the invocation it had fails, which the
-//! caller sees as a 502 (or a 500 from an authorizer).
+//! The functions, run as Lambda runs them: each invocation goes to an idle execution
+//! environment of its function, a process of its own polling its own Runtime API (the
+//! `runtime-api` crate, shared with `bench/`), kept warm. When every environment is busy a new
+//! one starts (a cold start), up to `--concurrency` and the function's reserved concurrency;
+//! beyond that the invocation is throttled. An environment whose process crashes or overruns
+//! its `Timeout` is killed and started again; the invocation it had fails, which the caller
+//! sees as a 502 (or a 500 from an authorizer).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -16,6 +19,9 @@ use runtime_api::{Reply, ReplyKind, RuntimeApi};
 
 use crate::template::Function;
 
+/// How many execution environments a function may have at once unless `--concurrency` says.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
 /// How a function answered one invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -25,28 +31,43 @@ pub enum Answer {
     Error(String),
     /// The process crashed, could not start, or overran its timeout.
     Failed(String),
+    /// Every environment the function may have was busy (Lambda's `TooManyRequestsException`).
+    Throttled,
 }
 
-struct Running {
+/// One execution environment: a process and the Runtime API it polls.
+struct Environment {
     function: Function,
     api: RuntimeApi,
     child: Mutex<Option<Child>>,
+    busy: AtomicBool,
+}
+
+/// A function's environments.
+struct Pool {
+    function: Function,
+    binary: PathBuf,
+    /// At most this many environments: `--concurrency`, or less when the function reserves less.
+    cap: usize,
+    environments: Mutex<Vec<Arc<Environment>>>,
 }
 
 /// Every function of the app, running.
 pub struct Functions {
-    running: BTreeMap<String, Arc<Running>>,
+    pools: BTreeMap<String, Arc<Pool>>,
     stopping: Arc<AtomicBool>,
 }
 
 impl Functions {
-    /// Starts one process per function from the binaries in `bin_dir`.
+    /// Starts one warm environment per function from the binaries in `bin_dir`; each function
+    /// may grow to `concurrency` environments (fewer if it reserves fewer).
     pub fn start(
         functions: &BTreeMap<String, Function>,
         bin_dir: &Path,
+        concurrency: usize,
     ) -> Result<Functions, String> {
         let stopping = Arc::new(AtomicBool::new(false));
-        let mut running = BTreeMap::new();
+        let mut pools = BTreeMap::new();
         for function in functions.values() {
             let binary = bin_dir.join(&function.binary);
             if !binary.is_file() {
@@ -57,30 +78,112 @@ impl Functions {
                     function.binary
                 ));
             }
-            let api = RuntimeApi::start().map_err(|e| format!("cannot listen on loopback: {e}"))?;
-            let r = Arc::new(Running {
+            let pool = Arc::new(Pool {
                 function: function.clone(),
-                api,
-                child: Mutex::new(None),
+                binary,
+                cap: function
+                    .reserved_concurrency
+                    .map_or(concurrency, |reserved| reserved.min(concurrency)),
+                environments: Mutex::new(Vec::new()),
             });
-            r.spawn(&binary, &stopping)?;
-            let (supervised, stop) = (r.clone(), stopping.clone());
-            thread::spawn(move || supervise(supervised, binary, stop));
-            running.insert(function.name.clone(), r);
+            if pool.cap > 0 {
+                let first = pool.start_environment(&stopping)?;
+                pool.environments.lock().unwrap().push(first);
+            }
+            pools.insert(function.name.clone(), pool);
         }
-        Ok(Functions { running, stopping })
+        Ok(Functions { pools, stopping })
     }
 
     /// Invokes `function` with `event` and waits for its answer (blocking: call it from a
     /// blocking task).
     pub fn invoke(&self, function: &str, event: String) -> Answer {
-        let Some(r) = self.running.get(function) else {
+        let Some(pool) = self.pools.get(function) else {
             return Answer::Failed(format!("no function {function}"));
         };
+        let environment = {
+            let mut environments = pool.environments.lock().unwrap();
+            let idle = environments
+                .iter()
+                .find(|e| !e.busy.swap(true, Ordering::SeqCst))
+                .cloned();
+            match idle {
+                Some(environment) => environment,
+                None if environments.len() < pool.cap => {
+                    match pool.start_environment(&self.stopping) {
+                        Ok(environment) => {
+                            environment.busy.store(true, Ordering::SeqCst);
+                            environments.push(environment.clone());
+                            environment
+                        }
+                        Err(e) => return Answer::Failed(e),
+                    }
+                }
+                None => return Answer::Throttled,
+            }
+        };
+        let answer = environment.invoke(event);
+        environment.busy.store(false, Ordering::SeqCst);
+        answer
+    }
+
+    /// The process id of each function's first environment, for the start-up log.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        self.pools
+            .iter()
+            .filter_map(|(name, pool)| {
+                let environments = pool.environments.lock().unwrap();
+                let pid = environments.first()?.child.lock().unwrap().as_ref()?.id();
+                Some((name.clone(), pid))
+            })
+            .collect()
+    }
+
+    /// Stops every process and waits for it: nothing is left behind.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for pool in self.pools.values() {
+            for environment in pool.environments.lock().unwrap().iter() {
+                environment.api.process_exited("the gateway is stopping");
+                if let Some(mut child) = environment.child.lock().unwrap().take() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Functions {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Pool {
+    /// A new environment: its Runtime API, its process, and the thread that watches it.
+    fn start_environment(&self, stopping: &Arc<AtomicBool>) -> Result<Arc<Environment>, String> {
+        let api = RuntimeApi::start().map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        let environment = Arc::new(Environment {
+            function: self.function.clone(),
+            api,
+            child: Mutex::new(None),
+            busy: AtomicBool::new(false),
+        });
+        environment.spawn(&self.binary, stopping)?;
+        let (supervised, binary, stop) =
+            (environment.clone(), self.binary.clone(), stopping.clone());
+        thread::spawn(move || supervise(supervised, binary, stop));
+        Ok(environment)
+    }
+}
+
+impl Environment {
+    fn invoke(&self, event: String) -> Answer {
         // The process's own deadline is the function's timeout; the supervisor kills it a
         // little after that, and the wait here outlasts both.
-        let timeout = r.function.timeout;
-        match r
+        let timeout = self.function.timeout;
+        match self
             .api
             .submit(event, timeout)
             .wait(timeout + Duration::from_secs(5))
@@ -100,38 +203,10 @@ impl Functions {
                 body,
                 ..
             }) => Answer::Failed(body),
-            None => Answer::Failed(format!("{function} did not answer")),
+            None => Answer::Failed(format!("{} did not answer", self.function.name)),
         }
     }
 
-    /// The process id of each function, for the start-up log.
-    pub fn pids(&self) -> Vec<(String, u32)> {
-        self.running
-            .iter()
-            .filter_map(|(name, r)| Some((name.clone(), r.child.lock().unwrap().as_ref()?.id())))
-            .collect()
-    }
-
-    /// Stops every process and waits for it: nothing is left behind.
-    pub fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        for r in self.running.values() {
-            r.api.process_exited("the gateway is stopping");
-            if let Some(mut child) = r.child.lock().unwrap().take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-    }
-}
-
-impl Drop for Functions {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-impl Running {
     /// Starts the process, unless the gateway is stopping. The check and the start happen
     /// under the child's lock, so `stop` never misses a process started behind its back.
     fn spawn(&self, binary: &PathBuf, stopping: &AtomicBool) -> Result<(), String> {
@@ -185,9 +260,9 @@ impl Running {
     }
 }
 
-/// Watches one process: restarts it when it exits, kills it when an invocation overruns the
+/// Watches one environment's process: restarts it when it exits, kills it when an invocation overruns the
 /// function's timeout, and fails the invocations it took with it.
-fn supervise(r: Arc<Running>, binary: PathBuf, stopping: Arc<AtomicBool>) {
+fn supervise(r: Arc<Environment>, binary: PathBuf, stopping: Arc<AtomicBool>) {
     let mut backoff = Duration::from_millis(100);
     let mut started = Instant::now();
     while !stopping.load(Ordering::SeqCst) {

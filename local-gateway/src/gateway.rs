@@ -292,6 +292,14 @@ impl Gateway {
                 facts.integration_error = Some(why);
                 bad_gateway(api)
             }
+            // API Gateway answers a throttled Lambda with its own 500, not Lambda's 429.
+            Answer::Throttled => {
+                facts.integration_error = Some(format!(
+                    "{} is throttled: every execution environment it may have is busy",
+                    route.function
+                ));
+                internal_error(api)
+            }
         };
         outcome(response, route_key, auth, &facts)
     }
@@ -357,6 +365,10 @@ impl Gateway {
                 return Err(AuthStep::Error(format!("the authorizer failed: {message}")))
             }
             Answer::Failed(why) => return Err(AuthStep::Error(why)),
+            Answer::Throttled => return Err(AuthStep::Error(format!(
+                "the authorizer {} is throttled: every execution environment it may have is busy",
+                authorizer.function
+            ))),
             Answer::Response(body) => read_verdict(&body, authorizer.payload)
                 .map_err(|why| AuthStep::Error(format!("malformed authorizer answer: {why}")))?,
         };

@@ -94,7 +94,7 @@ pub async fn run(options: Options) -> Result<(), String> {
     for function in app.functions.values_mut() {
         function.environment.extend(environment.iter().cloned());
     }
-    let functions = Functions::start(&app.functions, &bin_dir)?;
+    let functions = Functions::start(&app.functions, &bin_dir, options.concurrency)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;
     for note in &gateway.app.notes {

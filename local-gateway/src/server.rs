@@ -129,11 +129,16 @@ async fn handle(
             }
         };
     eprintln!(
-        "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms",
+        "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms{}",
         api.name,
         route.as_deref().unwrap_or("-"),
         response.status,
-        started.elapsed().as_secs_f64() * 1000.0
+        started.elapsed().as_secs_f64() * 1000.0,
+        facts
+            .integration_error
+            .as_deref()
+            .map(|e| format!(" integration_error={e:?}"))
+            .unwrap_or_default()
     );
     if let (Some(format), Some(request)) = (&api.access_log, &request) {
         let line = access_log::render(format, |name| {

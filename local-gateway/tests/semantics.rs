@@ -323,7 +323,7 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
                 "  Echo:\n    Type: AWS::Serverless::Function\n",
                 "  Echo:\n    Type: AWS::Serverless::Function\n    Condition: Never\n",
             ),
-            "has a Condition",
+            "condition Never is not in Conditions",
         ),
         (
             (
@@ -353,4 +353,78 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
             refused.output
         );
     }
+}
+
+/// Lambda scales out: each concurrent request gets its own execution environment (its own
+/// process, with its own cold start) up to `--concurrency`, and a reserved concurrency caps
+/// it; beyond the cap the invocation is throttled, which API Gateway answers with a 500.
+#[test]
+fn concurrent_requests_get_their_own_environments_up_to_the_cap_then_a_throttled_500() {
+    let g = Gateway::start(TEMPLATE, &["--concurrency", "8"]);
+    let pids: Vec<String> = thread::scope(|scope| {
+        let calls: Vec<_> = (0..8)
+            .map(|i| {
+                let url = g.url("Rest", &format!("/slow/{i}"));
+                scope.spawn(move || get(&url, None))
+            })
+            .collect();
+        calls
+            .into_iter()
+            .map(|call| {
+                let answer = call.join().unwrap();
+                assert_eq!(answer.status, 200);
+                answer
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("x-process-id"))
+                    .map(|(_, v)| v.clone())
+                    .expect("the process id")
+            })
+            .collect()
+    });
+    let mut distinct = pids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        8,
+        "8 requests at once, 8 environments: {pids:?}"
+    );
+
+    // ReservedConcurrentExecutions: 1. The second request at once is throttled.
+    let statuses: Vec<(u16, String)> = thread::scope(|scope| {
+        let calls: Vec<_> = (0..2)
+            .map(|i| {
+                let url = g.url("Rest", &format!("/reserved/slow-{i}"));
+                let call = scope.spawn(move || get(&url, None));
+                thread::sleep(Duration::from_millis(200));
+                call
+            })
+            .collect();
+        calls
+            .into_iter()
+            .map(|c| {
+                let a = c.join().unwrap();
+                (a.status, a.body)
+            })
+            .collect()
+    });
+    assert_eq!(statuses[0].0, 200, "{statuses:?}");
+    assert_eq!(statuses[1].0, 500, "{statuses:?}");
+    assert!(
+        statuses[1].1.contains("Internal server error"),
+        "{statuses:?}"
+    );
+    assert!(!g.lines_with("is throttled").is_empty());
+
+    let refused = Gateway::try_start(TEMPLATE, &["--concurrency", "0"])
+        .err()
+        .expect("--concurrency 0 is refused");
+    assert!(
+        refused
+            .output
+            .contains("--concurrency takes a whole number"),
+        "{}",
+        refused.output
+    );
 }

@@ -4,9 +4,7 @@
 use super::*;
 
 /// Function properties that do not change how a local invocation behaves.
-const IGNORED_FUNCTION_PROPERTIES: [&str; 12] = [
-    // Not emulated: local-gateway runs one environment per function.
-    "ReservedConcurrentExecutions",
+const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
     "CodeUri",
     "Description",
     "Runtime",
@@ -19,7 +17,12 @@ const IGNORED_FUNCTION_PROPERTIES: [&str; 12] = [
     "Tracing",
     "FunctionName",
 ];
-const FUNCTION_PROPERTIES: [&str; 3] = ["Environment", "Events", "Timeout"];
+const FUNCTION_PROPERTIES: [&str; 4] = [
+    "Environment",
+    "Events",
+    "Timeout",
+    "ReservedConcurrentExecutions",
+];
 
 impl Reader<'_> {
     pub(super) fn function(&self, name: &str, resource: &Value) -> Result<Function, String> {
@@ -67,6 +70,17 @@ impl Reader<'_> {
                 })
                 .map_err(|e| format!("function {name}: Timeout: {e}"))?,
         };
+        let reserved_concurrency = get("ReservedConcurrentExecutions")
+            .map(|v| self.optional(v))
+            .transpose()
+            .map_err(|e| format!("function {name}: ReservedConcurrentExecutions: {e}"))?
+            .flatten()
+            .map(|n| {
+                n.parse::<usize>().map_err(|_| {
+                    format!("function {name}: ReservedConcurrentExecutions {n:?} is not a number")
+                })
+            })
+            .transpose()?;
         let mut environment = BTreeMap::new();
         for scope in [self.globals.get("Environment"), props.get("Environment")]
             .into_iter()
@@ -91,6 +105,7 @@ impl Reader<'_> {
             binary,
             environment,
             timeout: Duration::from_secs(timeout),
+            reserved_concurrency,
         })
     }
 }

@@ -40,6 +40,10 @@ impl Reader<'_> {
                         let (resource, attribute) = get_att(argument)?;
                         self.attribute(resource, attribute)
                     }
+                    "Fn::If" => match self.choose(argument)? {
+                        Some(chosen) => self.string(chosen),
+                        None => Err("the value is AWS::NoValue".into()),
+                    },
                     "Fn::Join" => match argument.as_array().map(Vec::as_slice) {
                         Some([Value::String(delimiter), items]) => {
                             Ok(self.list(items)?.join(delimiter))
@@ -65,6 +69,82 @@ impl Reader<'_> {
                 }
             }
             other => Err(format!("{other} is not a string")),
+        }
+    }
+
+    /// A value that may be `!Ref AWS::NoValue` (directly or from an `Fn::If`): `None` then.
+    pub(super) fn optional(&self, value: &Value) -> Result<Option<String>, String> {
+        if value.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue") {
+            return Ok(None);
+        }
+        if let Some(argument) = value.get("Fn::If") {
+            return match self.choose(argument)? {
+                Some(chosen) => self.optional(chosen),
+                None => Ok(None),
+            };
+        }
+        self.string(value).map(Some)
+    }
+
+    /// `Fn::If [condition, then, else]`: the branch its condition picks (`None` for NoValue).
+    fn choose<'v>(&self, argument: &'v Value) -> Result<Option<&'v Value>, String> {
+        let [Value::String(condition), then, otherwise] = argument
+            .as_array()
+            .map(Vec::as_slice)
+            .ok_or("Fn::If takes [condition, value if true, value if false]")?
+        else {
+            return Err("Fn::If takes [condition, value if true, value if false]".into());
+        };
+        let chosen = if self.condition(condition, 0)? {
+            then
+        } else {
+            otherwise
+        };
+        Ok((chosen.get("Ref").and_then(Value::as_str) != Some("AWS::NoValue")).then_some(chosen))
+    }
+
+    /// Evaluates the template's condition `name`.
+    pub(super) fn condition(&self, name: &str, depth: usize) -> Result<bool, String> {
+        let definition = self
+            .conditions
+            .get(name)
+            .ok_or_else(|| format!("condition {name} is not in Conditions"))?;
+        self.evaluate(definition, depth)
+            .map_err(|e| format!("condition {name}: {e}"))
+    }
+
+    fn evaluate(&self, value: &Value, depth: usize) -> Result<bool, String> {
+        if depth > 32 {
+            return Err("conditions nest too deep (a cycle?)".into());
+        }
+        let (function, argument) = value
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.iter().next())
+            .ok_or("a condition is one of Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition")?;
+        let items = || argument.as_array().map(Vec::as_slice).unwrap_or_default();
+        match function.as_str() {
+            "Fn::Equals" => match items() {
+                [a, b] => Ok(self.string(a)? == self.string(b)?),
+                _ => Err("Fn::Equals takes two values".into()),
+            },
+            "Fn::Not" => match items() {
+                [c] => Ok(!self.evaluate(c, depth + 1)?),
+                _ => Err("Fn::Not takes one condition".into()),
+            },
+            "Fn::And" => items()
+                .iter()
+                .try_fold(true, |all, c| Ok(all && self.evaluate(c, depth + 1)?)),
+            "Fn::Or" => items()
+                .iter()
+                .try_fold(false, |any, c| Ok(any || self.evaluate(c, depth + 1)?)),
+            "Condition" => self.condition(
+                argument.as_str().ok_or("Condition takes a name")?,
+                depth + 1,
+            ),
+            other => Err(format!(
+                "{other} is not supported in a condition by local-gateway"
+            )),
         }
     }
 

@@ -60,6 +60,8 @@ pub struct Function {
     pub binary: String,
     pub environment: BTreeMap<String, String>,
     pub timeout: Duration,
+    /// `ReservedConcurrentExecutions`: at most this many environments at once.
+    pub reserved_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +316,8 @@ impl App {
 
 pub(crate) struct Reader<'t> {
     resources: &'t Map<String, Value>,
+    /// The template's `Conditions`, evaluated on demand by `Fn::If`.
+    conditions: Map<String, Value>,
     parameters: BTreeMap<String, Option<String>>,
     globals: Map<String, Value>,
     settings: &'t Settings,
@@ -391,8 +395,14 @@ impl<'t> Reader<'t> {
                     .ok_or("Globals.Function is not a mapping")?;
             }
         }
+        let conditions = root
+            .get("Conditions")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         Ok(Reader {
             resources,
+            conditions,
             parameters,
             globals,
             settings,
@@ -412,11 +422,7 @@ impl<'t> Reader<'t> {
                 .get("Type")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if resource.get("Condition").is_some() && !IGNORED_RESOURCES.contains(&kind) {
-                return Err(format!(
-                    "resource {name} has a Condition, which local-gateway does not evaluate"
-                ));
-            }
+            // (Resources whose Condition is false were left out before this reader was made.)
             match kind {
                 "AWS::Serverless::Function" => {
                     functions.insert(name.clone(), self.function(name, resource)?);
@@ -528,6 +534,25 @@ pub(crate) fn scalar(value: &Value) -> Result<String, String> {
 }
 
 impl Reader<'_> {
+    /// The resources whose `Condition` is false: they do not exist.
+    pub(super) fn absent_resources(&self) -> Result<Vec<String>, String> {
+        let mut absent = Vec::new();
+        for (name, resource) in self.resources {
+            if let Some(condition) = resource.get("Condition") {
+                let condition = condition
+                    .as_str()
+                    .ok_or_else(|| format!("resource {name}: Condition must be a name"))?;
+                if !self
+                    .condition(condition, 0)
+                    .map_err(|e| format!("resource {name}: {e}"))?
+                {
+                    absent.push(name.clone());
+                }
+            }
+        }
+        Ok(absent)
+    }
+
     /// The id of API `name` in ARNs: `--api-id` (by its name, `Stack/Api` when nested), else
     /// derived from the name, so that two nested stacks' `Api`s get different ids.
     pub(super) fn api_id(&self, name: &str) -> String {

@@ -29,7 +29,14 @@ pub(crate) fn read(
     dir: &Path,
     depth: usize,
 ) -> Result<Nested, String> {
-    let template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
+    let mut template = crate::yaml::parse(text).map_err(|e| format!("the template {e}"))?;
+    // Resources whose Condition is false do not exist: read the template without them.
+    let absent = Reader::new(&template, settings, dir)?.absent_resources()?;
+    if let Some(resources) = template.get_mut("Resources").and_then(Value::as_object_mut) {
+        for name in absent {
+            resources.remove(&name);
+        }
+    }
     let mut reader = Reader::new(&template, settings, dir)?;
     // Each application once the ones its parameters read (their outputs) are read.
     let mut pending = reader.application_names();

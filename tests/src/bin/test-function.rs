@@ -4,8 +4,9 @@
 //! `allow`, `route-only` (allows the requested route only: not cache-safe), `deny`,
 //! `explicit-deny`, `not-resource`, `unauthorized`, `error`, `malformed`, `no-principal`,
 //! `nested-context`, `crash`, `slow`. HTTP API 2.0 events get simple responses.
-//! As an integration, it answers 200 with the event it received as the body, and crashes on
-//! a path containing `crash`.
+//! As an integration, it answers 200 with the event it received as the body and its process id
+//! in `x-process-id`, crashes on a path containing `crash`, and takes 1.5 s on one containing
+//! `slow`.
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
@@ -39,9 +40,14 @@ async fn handle(event: Value) -> Result<Value, Diagnostic> {
         if path.contains("crash") {
             std::process::exit(3);
         }
+        // A slow integration, to hold an execution environment busy; the answer names the
+        // process, so a test can count environments.
+        if path.contains("slow") {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        }
         return Ok(json!({
             "statusCode": 200,
-            "headers": { "content-type": "application/json" },
+            "headers": { "content-type": "application/json", "x-process-id": std::process::id().to_string() },
             "body": event.to_string(),
         }));
     };
