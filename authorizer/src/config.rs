@@ -156,16 +156,6 @@ impl Config {
     /// Settings that are valid but probably not what the user wants, for the init log.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.http_api_response == HttpApiResponse::Simple
-            && self.rules.has_route_specific_rules()
-        {
-            warnings.push(
-                "ACCESS_RULES limits roles to particular routes, but HTTP API simple responses are \
-                 cached for every route: turn authorizer caching off, add $context.routeKey to the \
-                 identity sources, or set HTTP_API_RESPONSE=policy"
-                    .to_string(),
-            );
-        }
         let checks = self.verifier.checks();
         for kind in checks.accepted.list() {
             if !self.rules.entry_kinds().any(|kinds| kinds.contains(kind)) {
@@ -188,6 +178,14 @@ impl Config {
             warnings.push(
                 "MACHINE_ID is set, but ACCEPTED_TOKENS does not accept m2m_token, so it is not \
                  used"
+                    .to_string(),
+            );
+        }
+        if checks.issuer.is_none() {
+            warnings.push(
+                "JWT_ISSUER is not set (nor CLERK_PUBLISHABLE_KEY), so tokens of any issuer \
+                 signed by these keys are accepted; set it to your Clerk Frontend API URL, e.g. \
+                 https://clerk.example.com (or set CLERK_PUBLISHABLE_KEY)"
                     .to_string(),
             );
         }

@@ -127,6 +127,22 @@ struct RawEvent<'a> {
     multi_value_headers: Headers<'a>,
     #[serde(borrow, default)]
     cookies: Option<Vec<Str<'a>>>,
+    /// HTTP API 2.0: the identity-source values API Gateway keyed its cache on.
+    #[serde(borrow, default)]
+    identity_source: Option<IdentitySource<'a>>,
+    /// HTTP API 2.0: `GET /tasks/{id}`.
+    #[serde(borrow, default)]
+    route_key: Option<Str<'a>>,
+}
+
+/// `identitySource`: a list (HTTP API 2.0) or one string (1.0); `null` is none.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum IdentitySource<'a> {
+    #[serde(borrow)]
+    Many(Vec<Option<Str<'a>>>),
+    #[serde(borrow)]
+    One(Str<'a>),
 }
 
 /// A JSON string that borrows from the event unless it holds escapes. (serde's own `Cow`
@@ -259,6 +275,22 @@ impl<'a> Request<'a> {
         match &self.event.cookies {
             Some(cookies) => token::cookie_from_list(cookies, name),
             None => Ok(None),
+        }
+    }
+
+    /// HTTP API 2.0 only: true when the route key is not among the identity sources, so
+    /// API Gateway caches a simple response for every route (`$context.routeKey` missing).
+    /// Never reads the values beyond comparing them with the route key.
+    pub fn cache_key_lacks_route(&self) -> bool {
+        let Some(route_key) = self.event.route_key.as_deref() else {
+            return false;
+        };
+        match &self.event.identity_source {
+            Some(IdentitySource::Many(values)) => {
+                !values.iter().flatten().any(|v| v.as_ref() == route_key)
+            }
+            Some(IdentitySource::One(value)) => value.as_ref() != route_key,
+            None => true,
         }
     }
 

@@ -62,6 +62,9 @@ pub struct Outcome {
     pub note: Option<&'static str>,
     /// Metadata keys left out of the context to keep it under the size limit.
     pub dropped_context: Vec<String>,
+    /// An HTTP API simple response decided for one route of several, on an API whose cache
+    /// key lacks `$context.routeKey`: API Gateway will reuse it for every route.
+    pub route_cache_unsafe: bool,
     /// The JSON to return, or `None` for the Lambda error `Unauthorized`.
     pub response: Option<String>,
 }
@@ -155,6 +158,10 @@ impl Authorizer {
                 .map(|o| o.id.to_string()),
             note: session.and_then(|s| s.permissions_withheld),
             dropped_context: context.dropped.clone(),
+            route_cache_unsafe: request.flavour == Flavour::HttpV2
+                && self.config.http_api_response == HttpApiResponse::Simple
+                && self.config.rules.has_route_specific_rules()
+                && request.cache_key_lacks_route(),
             response: Some(response),
         }
     }
@@ -197,6 +204,7 @@ fn refused(request: Option<&Request<'_>>, rejection: Rejection) -> Outcome {
         org: None,
         note: None,
         dropped_context: Vec::new(),
+        route_cache_unsafe: false,
         response: None,
     }
 }

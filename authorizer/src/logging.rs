@@ -78,6 +78,17 @@ pub fn log_outcome(outcome: &Outcome) {
              SDKs read o.fpm differently; no organisation permission was granted"
         );
     }
+    // Once per process: the first such answer shows the API's cache key, which does not change.
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if outcome.route_cache_unsafe && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            reason = "simple_response_cached_for_every_route",
+            "ACCESS_RULES limits access to particular routes, but this HTTP API's authorizer \
+             cache is not keyed on the route ($context.routeKey is not an identity source), so \
+             API Gateway reuses a simple response for every route: add $context.routeKey to \
+             the identity sources, turn authorizer caching off, or set HTTP_API_RESPONSE=policy"
+        );
+    }
     if !outcome.dropped_context.is_empty() {
         tracing::warn!(
             reason = "context_too_large",

@@ -365,10 +365,12 @@ impl Gateway {
                 return Err(AuthStep::Error(format!("the authorizer failed: {message}")))
             }
             Answer::Failed(why) => return Err(AuthStep::Error(why)),
-            Answer::Throttled => return Err(AuthStep::Error(format!(
+            Answer::Throttled => {
+                return Err(AuthStep::Error(format!(
                 "the authorizer {} is throttled: every execution environment it may have is busy",
                 authorizer.function
-            ))),
+            )))
+            }
             Answer::Response(body) => read_verdict(&body, authorizer.payload)
                 .map_err(|why| AuthStep::Error(format!("malformed authorizer answer: {why}")))?,
         };

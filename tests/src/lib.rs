@@ -334,7 +334,8 @@ pub fn http_v2_event(headers: Value, cookies: &[&str], route: &str) -> Value {
         "version": "2.0",
         "type": "REQUEST",
         "routeArn": format!("{HTTP_API_PREFIX}{method}{path}"),
-        "identitySource": [headers.get("authorization").cloned().unwrap_or(Value::String(cookies.join("; ")))],
+        // As the template's HTTP API keys its cache: the token, then `$context.routeKey`.
+        "identitySource": [headers.get("authorization").cloned().unwrap_or(Value::String(cookies.join("; "))), format!("{method} {path}")],
         "routeKey": format!("{method} {path}"),
         "rawPath": path,
         "rawQueryString": "",

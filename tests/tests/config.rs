@@ -183,17 +183,55 @@ fn defaults_allow_admins_only() {
 }
 
 #[test]
-fn route_specific_rules_with_simple_responses_warn_at_init() {
+fn the_simple_response_cache_warning_is_judged_from_the_events_identity_sources() {
+    let authorizer = dev_authorizer();
+    let token = mint(&fresh_claims("member"));
+    let mut event = http_v2_event(
+        serde_json::json!({ "authorization": format!("Bearer {token}") }),
+        &[],
+        "GET /tasks",
+    );
+    // The route key is among the identity sources: the cache is per route.
+    assert!(!run(&authorizer, &event).route_cache_unsafe);
+    // It is not: a simple response would be reused for every route.
+    event["identitySource"] = serde_json::json!([format!("Bearer {token}")]);
+    assert!(run(&authorizer, &event).route_cache_unsafe);
+    // Not a concern with IAM policies, which are cache-safe, nor with rules for every route.
+    let policy = authorizer_with(&[("HTTP_API_RESPONSE", "policy")]);
+    assert!(!run(&policy, &event).route_cache_unsafe);
+    let everywhere = authorizer_with(&[
+        ("ACCESS_RULES", r#"{"member": ["*"]}"#),
+        ("ACCEPTED_TOKENS", "session_token"),
+    ]);
+    assert!(!run(&everywhere, &event).route_cache_unsafe);
+    // No longer an init warning: the authorizer cannot see the template.
     let config = Config::from_lookup(dev_lookup(&[])).unwrap();
-    assert!(config
-        .warnings()
-        .iter()
-        .any(|w| w.contains("cached for every route")));
-    let policy = Config::from_lookup(dev_lookup(&[("HTTP_API_RESPONSE", "policy")])).unwrap();
-    assert!(!policy
-        .warnings()
-        .iter()
-        .any(|w| w.contains("cached for every route")));
+    assert!(
+        !config.warnings().iter().any(|w| w.contains("every route")),
+        "{:?}",
+        config.warnings()
+    );
+}
+
+#[test]
+fn an_unset_issuer_is_warned_about_at_init() {
+    let warnings = |overrides: &[(&str, &str)]| {
+        Config::from_lookup(dev_lookup(overrides))
+            .unwrap()
+            .warnings()
+    };
+    let unset = warnings(&[("JWT_ISSUER", ""), ("CLERK_PUBLISHABLE_KEY", "")]);
+    assert!(
+        unset.iter().any(|w| w.starts_with("JWT_ISSUER is not set")),
+        "{unset:?}"
+    );
+    assert!(!warnings(&[]).iter().any(|w| w.starts_with("JWT_ISSUER")));
+    assert!(
+        !warnings(&[("JWT_ISSUER", "")])
+            .iter()
+            .any(|w| w.starts_with("JWT_ISSUER")),
+        "the publishable key names it"
+    );
 }
 
 #[test]
