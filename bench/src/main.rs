@@ -4,6 +4,7 @@
 //!   process-bench bench --bootstrap target/release/authorizer [--node bench/node-reference/index.js]
 //!   process-bench soak  --bootstrap target/release/authorizer [--invocations 100000]
 //!   process-bench handlers [--bin-dir target/release]
+//!   process-bench load [--clients 8] [--requests 20000] [--concurrency 8] [--bin-dir target/release]
 //!
 //! `bench` measures cold start, warm p50/p99, invocations per second and peak RSS, interleaved
 //! with the reference Node authorizer in the same run, and prints Rust/Node ratios.
@@ -11,6 +12,8 @@
 //! answer, zero crashes, and that peak RSS does not grow after the first 1,000 calls.
 //! `handlers` measures the cold start and warm latency of `health` (no AWS SDK) and `tasks`
 //! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server).
+
+mod load;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,6 +48,18 @@ fn main() {
                 .unwrap_or(100_000);
             std::process::exit(soak(&bootstrap, n));
         }
+        Some("load") => {
+            let number = |name: &str, default: usize| {
+                flag(name).and_then(|n| n.parse().ok()).unwrap_or(default)
+            };
+            let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
+            std::process::exit(load::run(&load::Load {
+                bin_dir: std::path::Path::new(&bin_dir),
+                clients: number("--clients", 8),
+                requests: number("--requests", 20_000),
+                concurrency: number("--concurrency", 8),
+            }));
+        }
         Some("handlers") => {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             handlers(std::path::Path::new(&bin_dir));
@@ -54,7 +69,7 @@ fn main() {
             bench(&bootstrap, &node);
         }
         Some(other) => {
-            eprintln!("usage: process-bench bench|soak|handlers [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
+            eprintln!("usage: process-bench bench|soak|handlers|load [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
             std::process::exit(2);
         }
     }
