@@ -165,7 +165,7 @@ pub fn run(load: &Load<'_>) -> i32 {
 /// Client `i`: even ones manage an organisation of their own (fresh second factor, so they may
 /// delete), odd ones are personal accounts (members: their deletes are refused).
 fn client(i: usize, now: u64) -> Client {
-    let manager = i % 2 == 0;
+    let manager = i.is_multiple_of(2);
     let sub = format!("user_2load{i:019}");
     let mut claims = tests::clerk_claims(&sub, json!({"role": "member"}), now, now + 7200);
     if manager {
@@ -304,13 +304,11 @@ fn drive(c: &mut Client, i: usize, n: usize, rest: &str, http: &str, shared: &Sh
                 let (id, _) = c.tasks.remove(0);
                 shared.lock().unwrap().retain(|(_, t)| *t != id);
             }
-            ("GET", "read") => {
-                if answer["version"].as_u64() != last.as_ref().map(|t| t.1) {
-                    c.wrong.push(format!(
-                        "read {url}: version {}, expected {:?}",
-                        answer["version"], last
-                    ));
-                }
+            ("GET", "read") if answer["version"].as_u64() != last.as_ref().map(|t| t.1) => {
+                c.wrong.push(format!(
+                    "read {url}: version {}, expected {:?}",
+                    answer["version"], last
+                ));
             }
             _ => {}
         }
