@@ -19,14 +19,11 @@ pub fn init_with_writer<W>(writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    use tracing_subscriber::EnvFilter;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into())
-        .to_ascii_lowercase();
-    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_default();
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(max_level(&level))
         .with_writer(writer)
         .with_target(false);
     let text = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("text"));
@@ -41,6 +38,22 @@ where
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;
+}
+
+/// A level name as Lambda's `AWS_LAMBDA_LOG_LEVEL` gives it (`TRACE` … `FATAL`) or a plain
+/// `RUST_LOG` level; anything else is `info`. (A level filter, not `EnvFilter`: its
+/// directives pull a regex engine into the binary for nothing Lambda sets.)
+#[cfg(feature = "lambda")]
+fn max_level(name: &str) -> tracing_subscriber::filter::LevelFilter {
+    use tracing_subscriber::filter::LevelFilter;
+    match name.trim().to_ascii_lowercase().as_str() {
+        "trace" => LevelFilter::TRACE,
+        "debug" => LevelFilter::DEBUG,
+        "warn" | "warning" => LevelFilter::WARN,
+        "error" | "fatal" => LevelFilter::ERROR,
+        "off" => LevelFilter::OFF,
+        _ => LevelFilter::INFO,
+    }
 }
 
 /// Emits the decision line for `outcome`, and beside it its EMF metrics record (a line of its
@@ -95,5 +108,22 @@ pub fn log_outcome(outcome: &Outcome) {
             dropped = outcome.dropped_context.join(","),
             "metadata fields left out of the authorizer context"
         );
+    }
+}
+
+#[cfg(all(test, feature = "lambda"))]
+mod tests {
+    use super::*;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn lambda_and_rust_log_level_names_are_read_and_anything_else_is_info() {
+        assert_eq!(max_level("DEBUG"), LevelFilter::DEBUG);
+        assert_eq!(max_level(" warn "), LevelFilter::WARN);
+        assert_eq!(max_level("FATAL"), LevelFilter::ERROR);
+        assert_eq!(max_level("off"), LevelFilter::OFF);
+        for other in ["", "INFO", "authorizer=debug", "loud"] {
+            assert_eq!(max_level(other), LevelFilter::INFO, "{other:?}");
+        }
     }
 }
