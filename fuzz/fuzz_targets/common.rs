@@ -12,14 +12,50 @@ pub const RULES: &str =
 pub const NOW: u64 = 1_800_000_000;
 
 pub fn authorizer(key: &str) -> Authorizer {
-    let lookup = |name: &str| match name {
-        "CLERK_JWT_KEY" => Some(key.to_string()),
-        "JWT_ISSUER" => Some("https://clerk.dev-only.example".into()),
-        "AUTHORIZED_PARTIES" => Some("http://localhost:3000".into()),
-        "ACCESS_RULES" => Some(RULES.into()),
-        _ => None,
+    authorizer_with(key, &[])
+}
+
+/// Every kind of token accepted, with an entry for each kind (machine tokens reach the rules).
+#[allow(dead_code)]
+pub fn every_kind(key: &str) -> Authorizer {
+    authorizer_with(
+        key,
+        &[
+            ("ACCEPTED_TOKENS", "session_token,m2m_token,oauth_token"),
+            ("MACHINE_ID", "mch_2tasksapi00000000000000001"),
+            (
+                "ACCESS_RULES",
+                r#"[{"routes":["*"],"when":{"role":"admin"}},{"routes":["GET /tasks"],"when":{"token":"m2m_token"}},{"routes":["GET /me"],"when":{"token":"oauth_token","scope":"tasks:read"}}]"#,
+            ),
+        ],
+    )
+}
+
+fn authorizer_with(key: &str, overrides: &[(&str, &str)]) -> Authorizer {
+    let lookup = |name: &str| {
+        if let Some((_, v)) = overrides.iter().find(|(n, _)| *n == name) {
+            return Some(v.to_string());
+        }
+        match name {
+            "CLERK_JWT_KEY" => Some(key.to_string()),
+            "JWT_ISSUER" => Some("https://clerk.dev-only.example".into()),
+            "AUTHORIZED_PARTIES" => Some("http://localhost:3000".into()),
+            "ACCESS_RULES" => Some(RULES.into()),
+            _ => None,
+        }
     };
     Authorizer::new(Config::from_lookup(lookup).expect("the fuzz configuration is valid"))
+}
+
+/// The header's `typ` and `cat`, decoded independently of the authorizer.
+#[allow(dead_code)]
+pub fn header(token: &str) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let header = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// jsonwebtoken's own verdict on the signature alone: the oracle for "accepted" tokens.

@@ -4,6 +4,7 @@
 #![no_main]
 
 use authorizer::credential::Credential;
+use authorizer::kind::TokenKind;
 use authorizer::verify::Claims;
 use authorizer::Config;
 use libfuzzer_sys::fuzz_target;
@@ -26,6 +27,40 @@ fuzz_target!(|data: &str| {
             "CLERK_JWT_KEY" => Some(key.clone()),
             _ => None,
         };
+        // The same rules with every kind of token accepted: a machine or OAuth token's grants
+        // never depend on the session claims it carries (role, organisation, plans, features,
+        // factor ages): only on its kind, machine, client and scopes.
+        let every = |name: &str| match name {
+            "ACCEPTED_TOKENS" => Some("session_token,m2m_token,oauth_token".to_string()),
+            "MACHINE_ID" => Some("mch_2tasksapi00000000000000001".to_string()),
+            other => lookup(other),
+        };
+        if let Ok(config) = Config::from_lookup(every) {
+            let session_claims = serde_json::json!({"metadata": {"role": "admin"}, "v": 2,
+                "o": {"id": "org_1", "rol": "admin", "per": "manage", "fpm": "1"},
+                "fea": "o:tasks", "pla": "o:pro,u:pro", "fva": [0, 0], "org_id": "org_1"});
+            for (kind, base) in [
+                (TokenKind::Machine, serde_json::json!({"sub": "mch_2worker"})),
+                (TokenKind::OAuth, serde_json::json!({"sub": "user_1", "client_id": "client_1", "scope": "tasks:read"})),
+            ] {
+                let mut rich = base.clone();
+                for (k, v) in session_claims.as_object().unwrap() {
+                    rich[k] = v.clone();
+                }
+                let grants = |claims: &serde_json::Value| {
+                    let claims = Claims::of_kind(kind, claims.as_object().cloned().unwrap_or_default());
+                    let credential = Credential::from_claims(&claims, &config.role_claim);
+                    config
+                        .rules
+                        .decide(&credential, "DELETE/x")
+                        .granted
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(grants(&base), grants(&rich), "{kind:?} grants changed with session claims: {rules}");
+            }
+        }
         if let Ok(config) = Config::from_lookup(lookup) {
             for role in ["admin", "member", "", "*"] {
                 let claims = serde_json::json!({"sub": "user_1", "metadata": {"role": role}});

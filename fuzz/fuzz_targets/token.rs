@@ -1,5 +1,7 @@
 //! (2) Arbitrary token strings against the configured key. A panic fails; so does accepting a
-//! token that jsonwebtoken's own verification rejects, or any token under an unsignable key.
+//! token that jsonwebtoken's own verification rejects, or any token under an unsignable key;
+//! and, with every kind accepted: a machine token from a cookie or a subprotocol, a `cat`
+//! outside its kind's allow-list, a JWT-template token.
 #![no_main]
 
 #[path = "common.rs"]
@@ -7,12 +9,14 @@ mod common;
 
 use std::sync::OnceLock;
 
+use authorizer::kind::TokenKind;
 use authorizer::token::Place;
 use authorizer::Authorizer;
 use libfuzzer_sys::fuzz_target;
 
 static DEV: OnceLock<Authorizer> = OnceLock::new();
 static UNREACHABLE: OnceLock<Authorizer> = OnceLock::new();
+static EVERY_KIND: OnceLock<Authorizer> = OnceLock::new();
 
 fuzz_target!(|token: &str| {
     let unreachable = UNREACHABLE.get_or_init(|| common::authorizer(common::UNREACHABLE_PUBLIC));
@@ -36,5 +40,31 @@ fuzz_target!(|token: &str| {
             common::genuinely_signed(token),
             "accepted a token jsonwebtoken rejects: {token}"
         );
+    }
+
+    let every = EVERY_KIND.get_or_init(|| common::every_kind(common::DEV_PUBLIC));
+    for place in [Place::Authorization, Place::Cookie, Place::Subprotocol] {
+        let Ok(claims) = every.config().verifier.verify(token, place, common::NOW) else {
+            continue;
+        };
+        assert!(common::genuinely_signed(token), "accepted a forged token: {token}");
+        let kind = claims.kind();
+        assert!(
+            place == Place::Authorization || kind == TokenKind::Session,
+            "a {kind:?} token accepted from {place:?}: {token}"
+        );
+        let header = common::header(token).expect("an accepted token has a JSON header");
+        let allowed: &[&str] = match kind {
+            TokenKind::Session => &["cl_B7d4PD111AAA", "cl_I7d4PD111III"],
+            TokenKind::Machine => &["cl_B7d4PD333AAA", "cl_I7d4PD111III"],
+            TokenKind::OAuth => &["cl_I7d4PD111III"],
+        };
+        match header.get("cat") {
+            None => {}
+            Some(cat) => assert!(
+                cat.as_str().is_some_and(|c| allowed.contains(&c)),
+                "a {kind:?} token with cat {cat} accepted: {token}"
+            ),
+        }
     }
 });
