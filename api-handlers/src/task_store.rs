@@ -82,14 +82,35 @@ impl TaskStore {
             .ok_or(format!(
                 "{TABLE_VARIABLE} is not set: set it to the tasks table's name (the template passes !Ref TasksTable)"
             ))?;
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .operation_attempt_timeout(Duration::from_millis(1500))
+            .operation_timeout(Duration::from_secs(3))
+            .build();
+        // Lambda gives the region and the function's role credentials in the environment:
+        // reading them directly skips the default chain's providers (profile files, SSO, IMDS,
+        // ...), most of the SDK's cold start. Anywhere else, the default chain decides.
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let (Some(region), Some(_)) = (
+            env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")),
+            env("AWS_ACCESS_KEY_ID"),
+        ) {
+            let mut config = aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_sdk_dynamodb::config::Region::new(region))
+                .credentials_provider(
+                    aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
+                )
+                .timeout_config(timeouts);
+            if let Some(endpoint) =
+                env("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| env("AWS_ENDPOINT_URL"))
+            {
+                config = config.endpoint_url(endpoint);
+            }
+            return Ok(TaskStore::new(Client::from_conf(config.build()), table));
+        }
         let config = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(1))
-                    .operation_attempt_timeout(Duration::from_millis(1500))
-                    .operation_timeout(Duration::from_secs(3))
-                    .build(),
-            )
+            .timeout_config(timeouts)
             .load()
             .await;
         Ok(TaskStore::new(Client::new(&config), table))
