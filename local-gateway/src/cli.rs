@@ -9,7 +9,7 @@ local-gateway: runs template.yaml's APIs on localhost with API Gateway's semanti
 usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
                      [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
-                     [--dynamodb-endpoint URL] [--concurrency N]
+                     [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -25,6 +25,9 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                             with its own cold start, as Lambda scales out (default 8; a function's
                             ReservedConcurrentExecutions caps it; beyond, the invocation is
                             throttled and API Gateway answers 500)
+  --verbose                 show every line the functions write, EMF records included, with
+                            Authorization and Cookie values redacted (default: one line per
+                            request, decisions as `decision reason sub route`)
   --dynamodb-endpoint URL   a DynamoDB-compatible server to create the template's tables on
                             (default: local-gateway starts moto_server from .venv on a free
                             port; its data lives until the gateway stops)
@@ -44,6 +47,8 @@ pub struct Options {
     pub dynamodb_endpoint: Option<String>,
     /// At most this many execution environments (processes) per function.
     pub concurrency: usize,
+    /// Every function line as written (secrets redacted), EMF records included.
+    pub verbose: bool,
 }
 
 impl Options {
@@ -60,6 +65,7 @@ impl Options {
             build: true,
             dynamodb_endpoint: None,
             concurrency: crate::functions::DEFAULT_CONCURRENCY,
+            verbose: false,
         };
         let mut i = 0;
         while i < args.len() {
@@ -95,6 +101,11 @@ impl Options {
                 }
                 "--no-build" => {
                     o.build = false;
+                    i += 1;
+                    continue;
+                }
+                "--verbose" => {
+                    o.verbose = true;
                     i += 1;
                     continue;
                 }

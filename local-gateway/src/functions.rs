@@ -251,7 +251,9 @@ impl Environment {
             let name = f.name.clone();
             thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    eprintln!("[{name}] {line}");
+                    if let Some(shown) = crate::logs::function_line(&name, &line) {
+                        eprintln!("{shown}");
+                    }
                 }
             });
         }

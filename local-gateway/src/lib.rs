@@ -13,6 +13,7 @@ pub mod dynamodb;
 pub mod events;
 pub mod functions;
 pub mod gateway;
+pub mod logs;
 pub mod routing;
 pub mod server;
 pub mod template;
@@ -94,6 +95,11 @@ pub async fn run(options: Options) -> Result<(), String> {
     for function in app.functions.values_mut() {
         function.environment.extend(environment.iter().cloned());
     }
+    logs::set_mode(if options.verbose {
+        logs::Mode::Verbose
+    } else {
+        logs::Mode::Readable
+    });
     let functions = Functions::start(&app.functions, &bin_dir, options.concurrency)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;

@@ -132,7 +132,7 @@ async fn handle(
         "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms{}",
         api.name,
         route.as_deref().unwrap_or("-"),
-        response.status,
+        crate::logs::status(response.status),
         started.elapsed().as_secs_f64() * 1000.0,
         facts
             .integration_error

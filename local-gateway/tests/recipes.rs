@@ -98,7 +98,18 @@ fn the_token_authorizers_cache_and_validation_expression_behave_as_api_gateways(
     }
     // IdentityValidationExpression (the raw recipe's): no match is a 401 without invoking the
     // authorizer. SAM's twin has no expression, so its authorizer sees and refuses the value.
-    let decisions = || g.lines_with("authorizer decision").len();
+    // The authorizer's decision lines, as the gateway shows them:
+    // `[AuthorizerFunction] <decision> <reason> <sub> <route>`.
+    let decisions = || {
+        g.lines_with("[AuthorizerFunction] ")
+            .iter()
+            .filter(|l| {
+                ["allow ", "deny ", "unauthorized "]
+                    .iter()
+                    .any(|d| l.contains(&format!("] {d}")))
+            })
+            .count()
+    };
     let before = decisions();
     let (status, line) = call(REST[0], "/tasks", Some("Basic dXNlcjpwYXNz"));
     assert_eq!(status, 401);
@@ -106,7 +117,7 @@ fn the_token_authorizers_cache_and_validation_expression_behave_as_api_gateways(
     let (status, line) = call(REST[1], "/tasks", Some("Basic dXNlcjpwYXNz"));
     assert_eq!(status, 401);
     g.assert_request_line(line, "unauthorized");
-    g.wait_for_lines("authorizer decision", before + 1);
+    g.wait_for_lines("] unauthorized unsupported_scheme", 1);
     assert_eq!(
         decisions(),
         before + 1,
