@@ -19,6 +19,28 @@ fn gateway() -> (Gateway, TempFile) {
 const REST: [&str; 2] = ["RestRecipe/Api", "SamRest"];
 const HTTP: [&str; 2] = ["HttpRecipe/Api", "SamHttp"];
 
+/// The harness with recipe `name` replaced by `text` (a changed copy): (the copy, the harness),
+/// both temporary files, with every other path made absolute.
+fn harness_with(name: &str, text: &str) -> (TempFile, TempFile) {
+    let workspace = workspace();
+    let copy = TempFile::new("recipe.yaml", text);
+    let harness = std::fs::read_to_string(workspace.join(HARNESS))
+        .unwrap()
+        .replace(
+            "../../../authorizer/",
+            &format!("{}/", workspace.join("authorizer").display()),
+        )
+        .replace(
+            &format!("../../../examples/{name}/template.yaml"),
+            copy.path(),
+        )
+        .replace(
+            "../../../examples/",
+            &format!("{}/", workspace.join("examples").display()),
+        );
+    (copy, TempFile::new("harness.yaml", &harness))
+}
+
 #[test]
 fn the_raw_recipes_answer_as_their_sam_twins() {
     let (g, _env) = gateway();
@@ -172,22 +194,7 @@ fn a_recipe_without_its_invoke_permission_gets_the_production_500() {
             )
         );
         assert_ne!(changed, text);
-        let copy = TempFile::new("recipe.yaml", &changed);
-        let harness = std::fs::read_to_string(workspace.join(HARNESS))
-            .unwrap()
-            .replace(
-                "../../../authorizer/",
-                &format!("{}/", workspace.join("authorizer").display()),
-            )
-            .replace(
-                &format!("../../../examples/{recipe}/template.yaml"),
-                copy.path(),
-            )
-            .replace(
-                "../../../examples/",
-                &format!("{}/", workspace.join("examples").display()),
-            );
-        let harness = TempFile::new("harness.yaml", &harness);
+        let (_copy, harness) = harness_with(recipe, &changed);
         let env = dev_env_file();
         let g = Gateway::start(harness.path(), &["--env-file", env.path()]);
         let answer = call_with_token("GET", &g.url(api, "/tasks"), Some(&member));
@@ -259,22 +266,7 @@ fn raw_constructs_it_cannot_serve_stop_it_at_start_with_the_reason() {
                 .unwrap();
         let changed = text.replacen(from, to, 1);
         assert_ne!(changed, text, "{reason}: the recipe changed");
-        let copy = TempFile::new("recipe.yaml", &changed);
-        let harness = std::fs::read_to_string(workspace.join(HARNESS))
-            .unwrap()
-            .replace(
-                "../../../authorizer/",
-                &format!("{}/", workspace.join("authorizer").display()),
-            )
-            .replace(
-                &format!("../../../examples/{name}/template.yaml"),
-                copy.path(),
-            )
-            .replace(
-                "../../../examples/",
-                &format!("{}/", workspace.join("examples").display()),
-            );
-        let harness = TempFile::new("harness.yaml", &harness);
+        let (_copy, harness) = harness_with(&name, &changed);
         let refused =
             Gateway::try_start(harness.path(), &["--parameter-overrides", "ClerkJwtKey=x"])
                 .err()

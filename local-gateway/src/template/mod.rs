@@ -19,6 +19,7 @@ mod functions;
 mod intrinsics;
 mod nested;
 mod permissions;
+mod raw;
 mod raw_http;
 mod raw_rest;
 mod sam_api;

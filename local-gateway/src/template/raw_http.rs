@@ -2,6 +2,7 @@
 //! Lambda proxy `Integration`s, REQUEST `Authorizer`s and a `Stage`. They become the same
 //! `Api`, `Route` and `Authorizer` values as SAM's `HttpApi`.
 
+use super::raw;
 use super::*;
 
 const API_PROPERTIES: [&str; 3] = ["Name", "ProtocolType", "CorsConfiguration"];
@@ -153,33 +154,8 @@ impl Reader<'_> {
                 ))
             }
         };
-        let authorizer = match props
-            .get("AuthorizationType")
-            .map(|v| self.string(v))
-            .transpose()?
-            .as_deref()
-        {
-            None | Some("NONE") => None,
-            Some("CUSTOM") => {
-                let id = props
-                    .get("AuthorizerId")
-                    .ok_or("AuthorizationType CUSTOM needs an AuthorizerId")?;
-                let name = self
-                    .ref_name(id)
-                    .ok_or("AuthorizerId must be !Ref Authorizer")?;
-                if !authorizers.contains_key(name) {
-                    return Err(format!(
-                        "AuthorizerId {name} is not an AWS::ApiGatewayV2::Authorizer of this API"
-                    ));
-                }
-                Some(name.to_string())
-            }
-            Some(other) => {
-                return Err(format!(
-                "AuthorizationType {other} is not supported by local-gateway (NONE and CUSTOM are)"
-            ))
-            }
-        };
+        let authorizer =
+            self.method_authorizer(props, authorizers, "AWS::ApiGatewayV2::Authorizer")?;
         // `integrations/<id>`, the id being the integration's Ref (locally its logical id).
         let target = self.string(
             props
@@ -261,34 +237,9 @@ impl Reader<'_> {
         };
         let identity = sources
             .iter()
-            .map(|source| {
-                if let Some(h) = source.strip_prefix("$request.header.") {
-                    Ok(Source::Header(h.to_string()))
-                } else if let Some(q) = source.strip_prefix("$request.querystring.") {
-                    Ok(Source::Query(q.to_string()))
-                } else if let Some(v) = source.strip_prefix("$stageVariables.") {
-                    Ok(Source::StageVariable(v.to_string()))
-                } else if let Some(c) = source.strip_prefix("$context.") {
-                    Ok(Source::Context(c.to_string()))
-                } else {
-                    Err(format!(
-                        "IdentitySource {source:?} must be $request.header.X, $request.querystring.X, \
-                         $stageVariables.X or $context.X"
-                    ))
-                }
-            })
+            .map(|source| raw::identity_source(source, raw::HTTP_SOURCES))
             .collect::<Result<Vec<_>, _>>()?;
-        let ttl = match text("AuthorizerResultTtlInSeconds")? {
-            None => 0,
-            Some(ttl) => ttl
-                .parse()
-                .map_err(|_| "AuthorizerResultTtlInSeconds must be whole seconds")?,
-        };
-        if ttl > 0 && identity.is_empty() {
-            return Err(
-                "caching (AuthorizerResultTtlInSeconds > 0) needs an IdentitySource".into(),
-            );
-        }
+        let ttl = self.result_ttl(props, 0, &identity)?;
         Ok(Authorizer {
             name: name.to_string(),
             function,

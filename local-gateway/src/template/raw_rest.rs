@@ -4,6 +4,7 @@
 //! `GatewayResponse`s. They become the same `Api`, `Route` and `Authorizer` values as SAM's
 //! forms, so the gateway serves both the same way.
 
+use super::raw;
 use super::*;
 
 const API_PROPERTIES: [&str; 1] = ["Name"];
@@ -212,33 +213,8 @@ impl Reader<'_> {
             .to_ascii_uppercase();
         let path =
             self.raw_rest_path(api, props.get("ResourceId").ok_or("has no ResourceId")?, 0)?;
-        let authorization = props
-            .get("AuthorizationType")
-            .map(|v| self.string(v))
-            .transpose()?
-            .unwrap_or_else(|| "NONE".into());
-        let authorizer = match authorization.as_str() {
-            "NONE" => None,
-            "CUSTOM" => {
-                let id = props
-                    .get("AuthorizerId")
-                    .ok_or("AuthorizationType CUSTOM needs an AuthorizerId")?;
-                let name = self
-                    .ref_name(id)
-                    .ok_or("AuthorizerId must be !Ref Authorizer")?;
-                if !authorizers.contains_key(name) {
-                    return Err(format!(
-                        "AuthorizerId {name} is not an AWS::ApiGateway::Authorizer of this API"
-                    ));
-                }
-                Some(name.to_string())
-            }
-            other => {
-                return Err(format!(
-                "AuthorizationType {other} is not supported by local-gateway (NONE and CUSTOM are)"
-            ))
-            }
-        };
+        let authorizer =
+            self.method_authorizer(props, authorizers, "AWS::ApiGateway::Authorizer")?;
         let integration = props
             .get("Integration")
             .and_then(Value::as_object)
@@ -341,39 +317,14 @@ impl Reader<'_> {
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|source| {
-                if let Some(h) = source.strip_prefix("method.request.header.") {
-                    Ok(Source::Header(h.to_string()))
-                } else if let Some(q) = source.strip_prefix("method.request.querystring.") {
-                    Ok(Source::Query(q.to_string()))
-                } else if let Some(v) = source.strip_prefix("stageVariables.") {
-                    Ok(Source::StageVariable(v.to_string()))
-                } else if let Some(c) = source.strip_prefix("context.") {
-                    Ok(Source::Context(c.to_string()))
-                } else {
-                    Err(format!(
-                        "IdentitySource {source:?} must be method.request.header.X, \
-                         method.request.querystring.X, stageVariables.X or context.X"
-                    ))
-                }
-            })
+            .map(|source| raw::identity_source(source, raw::REST_SOURCES))
             .collect::<Result<_, _>>()?;
         if payload == Payload::Token && !matches!(identity.as_slice(), [Source::Header(_)]) {
             return Err(
                 "a TOKEN authorizer's IdentitySource is one method.request.header.X".into(),
             );
         }
-        let ttl = match text("AuthorizerResultTtlInSeconds")? {
-            None => 300,
-            Some(ttl) => ttl
-                .parse()
-                .map_err(|_| "AuthorizerResultTtlInSeconds must be whole seconds")?,
-        };
-        if ttl > 0 && identity.is_empty() {
-            return Err(
-                "caching (AuthorizerResultTtlInSeconds > 0) needs an IdentitySource".into(),
-            );
-        }
+        let ttl = self.result_ttl(props, 300, &identity)?;
         let validation = match text("IdentityValidationExpression")? {
             Some(_) if payload != Payload::Token => {
                 return Err("IdentityValidationExpression applies to TOKEN authorizers only".into())
