@@ -6,7 +6,8 @@
 //!
 //! Every answer is checked against the expected status; at the end every task a client still
 //! holds is read back with its version. The run fails (exit 1) on a wrong status, a lost or
-//! stale task, a cross-tenant read, or a function that had to be restarted.
+//! stale task, a cross-tenant read, or a function that had to be restarted; a restarted
+//! function or a failing table (moto_server gone) stops the clients at once.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -59,6 +60,7 @@ type Shared = Arc<Mutex<Vec<(usize, String)>>>;
 
 pub fn run(load: &Load<'_>) -> i32 {
     let (mut gateway, rest, http, restarts, throttles) = start_gateway(load);
+    let restarts_seen = restarts.clone();
     let (through_gateway, direct) = gateway_overhead(load.bin_dir, &rest);
     let now = authorizer::now();
     let shared: Shared = Arc::default();
@@ -67,10 +69,15 @@ pub fn run(load: &Load<'_>) -> i32 {
     let clients: Vec<Client> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..load.clients)
             .map(|i| {
-                let (rest, http, shared) = (rest.clone(), http.clone(), shared.clone());
+                let (rest, http, shared, restarts) = (
+                    rest.clone(),
+                    http.clone(),
+                    shared.clone(),
+                    restarts_seen.clone(),
+                );
                 scope.spawn(move || {
                     let mut client = client(i, now);
-                    drive(&mut client, i, per_client, &rest, &http, &shared);
+                    drive(&mut client, i, per_client, &rest, &http, &shared, &restarts);
                     client
                 })
             })
@@ -210,8 +217,20 @@ fn client(i: usize, now: u64) -> Client {
 }
 
 /// Runs `n` requests of the mix for client `i`, alternating the two APIs.
-fn drive(c: &mut Client, i: usize, n: usize, rest: &str, http: &str, shared: &Shared) {
+fn drive(
+    c: &mut Client,
+    i: usize,
+    n: usize,
+    rest: &str,
+    http: &str,
+    shared: &Shared,
+    died: &Mutex<Vec<String>>,
+) {
     for step in 0..n {
+        // A function or moto_server died: the run has failed; stop at once.
+        if step % 64 == 0 && !died.lock().unwrap().is_empty() {
+            return;
+        }
         let base = if step % 2 == 0 { rest } else { http };
         let token = c.token.clone();
         let kind = step % KINDS.len();
@@ -460,6 +479,8 @@ fn start_gateway(load: &Load<'_>) -> Watched {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains("starting it again")
                 || line.contains("moto_server") && line.contains("exit")
+                // The tasks handler could not reach its table: moto_server died or failed.
+                || line.contains("the tasks table failed")
             {
                 watch.lock().unwrap().push(line);
             } else if line.contains(" route=") && line.contains("is throttled") {
