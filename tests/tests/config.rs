@@ -472,11 +472,11 @@ fn the_publishable_key_sets_the_issuer_and_must_agree_with_jwt_issuer() {
 }
 
 #[test]
-fn the_readmes_machine_callers_settings_are_a_valid_configuration() {
-    let readme = include_str!("../../README.md");
+fn the_documented_machine_callers_settings_are_a_valid_configuration() {
+    let readme = include_str!("../../docs/token-kinds.md");
     let start = readme
         .find("Accepting machine callers")
-        .expect("the README's machine callers example");
+        .expect("docs/token-kinds.md's machine callers example");
     let block = &readme[start..];
     let block = &block[block.find("```sh\n").unwrap() + 6..];
     let block = &block[..block.find("```").unwrap()];
