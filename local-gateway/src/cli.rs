@@ -10,6 +10,7 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
                      [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
                      [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
+                     [--watch [--build-command CMD]]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -25,6 +26,13 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                             with its own cold start, as Lambda scales out (default 8; a function's
                             ReservedConcurrentExecutions caps it; beyond, the invocation is
                             throttled and API Gateway answers 500)
+  --watch                   hot reload: when a source (*.rs, Cargo.toml) changes, rebuild and swap
+                            in each function whose binary changed once its new process is through
+                            its init (requests in flight finish on the old one; a failed build or
+                            init keeps it); a changed template or env file restarts the functions
+                            whose definition changed
+  --build-command CMD       what --watch runs to rebuild, through sh -c in the template's directory
+                            (default: cargo build --release)
   --verbose                 show every line the functions write, EMF records included, with
                             Authorization and Cookie values redacted (default: one line per
                             request, decisions as `decision reason sub route`)
@@ -49,6 +57,10 @@ pub struct Options {
     pub concurrency: usize,
     /// Every function line as written (secrets redacted), EMF records included.
     pub verbose: bool,
+    /// Hot reload: rebuild and swap in functions whose sources change.
+    pub watch: bool,
+    /// What `--watch` runs to rebuild (through `sh -c`, in the template's directory).
+    pub build_command: Option<String>,
 }
 
 impl Options {
@@ -66,6 +78,8 @@ impl Options {
             dynamodb_endpoint: None,
             concurrency: crate::functions::DEFAULT_CONCURRENCY,
             verbose: false,
+            watch: false,
+            build_command: None,
         };
         let mut i = 0;
         while i < args.len() {
@@ -109,6 +123,12 @@ impl Options {
                     i += 1;
                     continue;
                 }
+                "--watch" => {
+                    o.watch = true;
+                    i += 1;
+                    continue;
+                }
+                "--build-command" => o.build_command = Some(value(i)?),
                 "--parameter-overrides" | "--api-id" => {
                     let mut any = false;
                     while let Some(next) = args.get(i + 1).filter(|a| !a.starts_with("--")) {

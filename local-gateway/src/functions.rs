@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,8 @@ struct Environment {
     api: RuntimeApi,
     child: Mutex<Option<Child>>,
     busy: AtomicBool,
+    /// Replaced by a newer build (`--watch`): stopped once idle, never started again.
+    retired: AtomicBool,
 }
 
 /// A function's environments.
@@ -50,12 +52,16 @@ struct Pool {
     /// At most this many environments: `--concurrency`, or less when the function reserves less.
     cap: usize,
     environments: Mutex<Vec<Arc<Environment>>>,
+    /// Replaced (`--watch`): no new environment starts in it.
+    retired: AtomicBool,
 }
 
 /// Every function of the app, running.
 pub struct Functions {
-    pools: BTreeMap<String, Arc<Pool>>,
+    pools: RwLock<BTreeMap<String, Arc<Pool>>>,
     stopping: Arc<AtomicBool>,
+    bin_dir: PathBuf,
+    concurrency: usize,
 }
 
 impl Functions {
@@ -66,41 +72,112 @@ impl Functions {
         bin_dir: &Path,
         concurrency: usize,
     ) -> Result<Functions, String> {
-        let stopping = Arc::new(AtomicBool::new(false));
-        let mut pools = BTreeMap::new();
+        let functions_ = Functions {
+            pools: RwLock::new(BTreeMap::new()),
+            stopping: Arc::new(AtomicBool::new(false)),
+            bin_dir: bin_dir.to_path_buf(),
+            concurrency,
+        };
         for function in functions.values() {
-            let binary = bin_dir.join(&function.binary);
-            if !binary.is_file() {
+            let pool = functions_.pool(function)?;
+            functions_
+                .pools
+                .write()
+                .unwrap()
+                .insert(function.name.clone(), pool);
+        }
+        Ok(functions_)
+    }
+
+    /// A warm pool for `function`: its first environment started.
+    fn pool(&self, function: &Function) -> Result<Arc<Pool>, String> {
+        let binary = self.bin_dir.join(&function.binary);
+        if !binary.is_file() {
+            return Err(format!(
+                "function {}: {} does not exist; build it (cargo build --release --bin {}) or pass --bin-dir",
+                function.name,
+                binary.display(),
+                function.binary
+            ));
+        }
+        let pool = Arc::new(Pool {
+            function: function.clone(),
+            binary,
+            cap: function
+                .reserved_concurrency
+                .map_or(self.concurrency, |reserved| reserved.min(self.concurrency)),
+            environments: Mutex::new(Vec::new()),
+            retired: AtomicBool::new(false),
+        });
+        if pool.cap > 0 {
+            let first = pool.start_environment(&self.stopping)?;
+            pool.environments.lock().unwrap().push(first);
+        }
+        Ok(pool)
+    }
+
+    /// Starts `function` afresh (a new build, a new definition) and, once its first process has
+    /// come through its init, serves it instead of the old one; the old processes finish the
+    /// invocations they have and stop. A process that fails its init keeps the old one.
+    pub fn replace(&self, function: &Function) -> Result<(), String> {
+        let pool = self.pool(function)?;
+        // lambda_runtime exits at once when the handler's init fails (a bad configuration).
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+            let failed = pool.environments.lock().unwrap().iter().any(|e| {
+                e.child
+                    .lock()
+                    .unwrap()
+                    .as_mut()
+                    .is_none_or(|c| c.try_wait().map_or(true, |status| status.is_some()))
+            });
+            if failed {
+                retire(pool);
                 return Err(format!(
-                    "function {}: {} does not exist; build it (cargo build --release --bin {}) or pass --bin-dir",
-                    function.name,
-                    binary.display(),
-                    function.binary
+                    "{}: the new build failed its init; the old one keeps serving",
+                    function.name
                 ));
             }
-            let pool = Arc::new(Pool {
-                function: function.clone(),
-                binary,
-                cap: function
-                    .reserved_concurrency
-                    .map_or(concurrency, |reserved| reserved.min(concurrency)),
-                environments: Mutex::new(Vec::new()),
-            });
-            if pool.cap > 0 {
-                let first = pool.start_environment(&stopping)?;
-                pool.environments.lock().unwrap().push(first);
-            }
-            pools.insert(function.name.clone(), pool);
         }
-        Ok(Functions { pools, stopping })
+        let old = self
+            .pools
+            .write()
+            .unwrap()
+            .insert(function.name.clone(), pool);
+        if let Some(old) = old {
+            retire(old);
+        }
+        Ok(())
+    }
+
+    /// The definition each function runs with.
+    pub fn definitions(&self) -> BTreeMap<String, Function> {
+        self.pools
+            .read()
+            .unwrap()
+            .iter()
+            .map(|(name, pool)| (name.clone(), pool.function.clone()))
+            .collect()
+    }
+
+    /// The binaries the functions run, for the watcher.
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
     }
 
     /// Invokes `function` with `event` and waits for its answer (blocking: call it from a
     /// blocking task).
     pub fn invoke(&self, function: &str, event: String) -> Answer {
-        let Some(pool) = self.pools.get(function) else {
+        let Some(mut pool) = self.pools.read().unwrap().get(function).cloned() else {
             return Answer::Failed(format!("no function {function}"));
         };
+        // Replaced between the lookup and now: the new pool serves.
+        if pool.retired.load(Ordering::SeqCst) {
+            if let Some(current) = self.pools.read().unwrap().get(function).cloned() {
+                pool = current;
+            }
+        }
         let environment = {
             let mut environments = pool.environments.lock().unwrap();
             let idle = environments
@@ -109,7 +186,7 @@ impl Functions {
                 .cloned();
             match idle {
                 Some(environment) => environment,
-                None if environments.len() < pool.cap => {
+                None if environments.len() < pool.cap && !pool.retired.load(Ordering::SeqCst) => {
                     match pool.start_environment(&self.stopping) {
                         Ok(environment) => {
                             environment.busy.store(true, Ordering::SeqCst);
@@ -130,6 +207,8 @@ impl Functions {
     /// The process id of each function's first environment, for the start-up log.
     pub fn pids(&self) -> Vec<(String, u32)> {
         self.pools
+            .read()
+            .unwrap()
             .iter()
             .filter_map(|(name, pool)| {
                 let environments = pool.environments.lock().unwrap();
@@ -142,7 +221,7 @@ impl Functions {
     /// Stops every process and waits for it: nothing is left behind.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
-        for pool in self.pools.values() {
+        for pool in self.pools.read().unwrap().values() {
             for environment in pool.environments.lock().unwrap().iter() {
                 environment.api.process_exited("the gateway is stopping");
                 if let Some(mut child) = environment.child.lock().unwrap().take() {
@@ -169,6 +248,7 @@ impl Pool {
             api,
             child: Mutex::new(None),
             busy: AtomicBool::new(false),
+            retired: AtomicBool::new(false),
         });
         environment.spawn(&self.binary, stopping)?;
         let (supervised, binary, stop) =
@@ -211,7 +291,7 @@ impl Environment {
     /// under the child's lock, so `stop` never misses a process started behind its back.
     fn spawn(&self, binary: &PathBuf, stopping: &AtomicBool) -> Result<(), String> {
         let mut slot = self.child.lock().unwrap();
-        if stopping.load(Ordering::SeqCst) {
+        if stopping.load(Ordering::SeqCst) || self.retired.load(Ordering::SeqCst) {
             return Ok(());
         }
         let f = &self.function;
@@ -262,12 +342,39 @@ impl Environment {
     }
 }
 
+/// Stops a replaced pool's processes as each becomes idle (its invocation in flight finishes
+/// first). An idle environment is claimed under the pool's lock, as `invoke` claims one, so no
+/// invocation can start on a process being stopped.
+fn retire(pool: Arc<Pool>) {
+    pool.retired.store(true, Ordering::SeqCst);
+    thread::spawn(move || loop {
+        let mut environments = pool.environments.lock().unwrap();
+        environments.retain(|environment| {
+            if environment.busy.swap(true, Ordering::SeqCst) {
+                return true;
+            }
+            let mut slot = environment.child.lock().unwrap();
+            environment.retired.store(true, Ordering::SeqCst);
+            if let Some(mut child) = slot.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            false
+        });
+        if environments.is_empty() {
+            return;
+        }
+        drop(environments);
+        thread::sleep(Duration::from_millis(20));
+    });
+}
+
 /// Watches one environment's process: restarts it when it exits, kills it when an invocation overruns the
 /// function's timeout, and fails the invocations it took with it.
 fn supervise(r: Arc<Environment>, binary: PathBuf, stopping: Arc<AtomicBool>) {
     let mut backoff = Duration::from_millis(100);
     let mut started = Instant::now();
-    while !stopping.load(Ordering::SeqCst) {
+    while !stopping.load(Ordering::SeqCst) && !r.retired.load(Ordering::SeqCst) {
         thread::sleep(Duration::from_millis(20));
         let mut guard = r.child.lock().unwrap();
         let Some(child) = guard.as_mut() else {
@@ -290,7 +397,7 @@ fn supervise(r: Arc<Environment>, binary: PathBuf, stopping: Arc<AtomicBool>) {
         };
         *guard = None;
         drop(guard);
-        if stopping.load(Ordering::SeqCst) {
+        if stopping.load(Ordering::SeqCst) || r.retired.load(Ordering::SeqCst) {
             return;
         }
         eprintln!(

@@ -17,6 +17,7 @@ pub mod logs;
 pub mod routing;
 pub mod server;
 pub mod template;
+pub mod watch;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -155,6 +156,14 @@ pub async fn run(options: Options) -> Result<(), String> {
             index,
             listener,
         )));
+    }
+    if options.watch {
+        watch::spawn(
+            gateway.clone(),
+            options.clone(),
+            template_dir.clone(),
+            environment.clone(),
+        );
     }
     let shutdown = shutdown_signal()?;
     println!("local-gateway: ready (Ctrl-C stops it)");

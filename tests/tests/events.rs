@@ -64,7 +64,8 @@ fn committed_sample_events_match_the_generator() {
 #[test]
 fn the_docs_list_every_sample_event() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/flavours.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/flavours.md"))
+            .unwrap();
     for sample in samples() {
         assert!(
             readme.contains(sample.file),
