@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "target" / "demo"
+# Where `cargo build` (debug profile) puts the binaries the demo runs.
+BIN_DIR = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")).resolve() / "debug"
 PORT = 9000
 
 
@@ -36,7 +38,9 @@ def cargo_build(*args):
 
 
 def mint(*args):
-    result = run("cargo", "run", "--quiet", "-p", "tests", "--bin", "mint", "--", *args)
+    # The binary built by main(): `cargo run -p tests` alone would unify features differently
+    # and rebuild shared crates.
+    result = run(str(BIN_DIR / "mint"), *args)
     if result.returncode != 0:
         sys.exit(f"demo: mint {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
@@ -246,13 +250,10 @@ def gateway_table(env_file):
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", GATEWAY_PORT)) == 0:
             sys.exit(f"demo: port {GATEWAY_PORT} is busy; stop the other local-gateway first")
-    step("building the release binaries for local-gateway")
-    cargo_build("--release", "--bin", "authorizer", "--bin", "health", "--bin", "me", "--bin", "tasks")
-    cargo_build("-p", "local-gateway")
-    step("starting local-gateway with the DEV-ONLY key; curl on both APIs")
+    step("starting local-gateway with the DEV-ONLY key (the binaries built above); curl on both APIs")
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        ["cargo", "run", "--quiet", "-p", "local-gateway", "--",
+        [str(BIN_DIR / "local-gateway"), "--no-build", "--bin-dir", str(BIN_DIR),
          "--env-file", str(env_file), "--port", str(GATEWAY_PORT)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
     )
@@ -337,7 +338,8 @@ def gateway_table(env_file):
 def main():
     TARGET.mkdir(parents=True, exist_ok=True)
     step("building the minter, the authorizer and the handlers")
-    cargo_build("-p", "tests", "-p", "clerk-apigw-authorizer", "-p", "api-handlers", "--bins")
+    # Everything the demo runs, in one profile and one cargo invocation: no crate is built twice.
+    cargo_build("-p", "tests", "-p", "clerk-apigw-authorizer", "-p", "api-handlers", "-p", "local-gateway", "--bins")
     env_file = TARGET / "dev.env"
     env_file.write_text(mint("env"))
     step("starting cargo lambda watch with the DEV-ONLY key (its log: target/demo/watch.log)")
