@@ -38,8 +38,8 @@ def cargo_build(*args):
 
 
 def mint(*args):
-    # The binary built by main(): `cargo run -p tests` alone would unify features differently
-    # and rebuild shared crates.
+    # The binary main() built: `cargo run -p tests` would unify features differently and
+    # rebuild shared crates.
     result = run(str(BIN_DIR / "mint"), *args)
     if result.returncode != 0:
         sys.exit(f"demo: mint {' '.join(args)} failed:\n{result.stderr}")
@@ -338,8 +338,9 @@ def gateway_table(env_file):
 def main():
     TARGET.mkdir(parents=True, exist_ok=True)
     step("building the minter, the authorizer and the handlers")
-    # Everything the demo runs, in one profile and one cargo invocation: no crate is built twice.
-    cargo_build("-p", "tests", "-p", "clerk-apigw-authorizer", "-p", "api-handlers", "-p", "local-gateway", "--bins")
+    # Everything the demo runs, in one profile and one cargo invocation: the workspace's default
+    # members, which is also what `cargo lambda watch` selects, so no crate is built twice.
+    cargo_build()
     env_file = TARGET / "dev.env"
     env_file.write_text(mint("env"))
     step("starting cargo lambda watch with the DEV-ONLY key (its log: target/demo/watch.log)")

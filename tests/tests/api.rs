@@ -39,7 +39,7 @@ fn every_api_sample_event_gets_its_status() {
         let event = read(&sample.file);
         assert_eq!(
             event, sample.event,
-            "{} is stale: run `cargo run -p tests --bin mint -- samples`",
+            "{} is stale: run `cargo mint samples`",
             sample.file
         );
         let response = answer(sample.function, &event);

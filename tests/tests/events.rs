@@ -49,7 +49,7 @@ fn committed_sample_events_match_the_generator() {
         assert_eq!(
             read(sample.file),
             sample.event,
-            "{} is stale: run `cargo run -p tests --bin mint -- samples`",
+            "{} is stale: run `cargo mint samples`",
             sample.file
         );
     }
