@@ -1,14 +1,15 @@
 //! Command-line options and `--env-file`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub const USAGE: &str = "\
 local-gateway: runs template.yaml's APIs on localhost with API Gateway's semantics
 
 usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
-                     [--api-id LogicalId=id ...] [--bin-dir DIR] [--no-build]
+                     [--api-id LogicalId=id ...] [--release] [--bin-dir DIR] [--no-build]
                      [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
                      [--watch [--build-command CMD]]
 
@@ -20,8 +21,12 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
   --parameter-overrides K=V template parameters, as sam deploy takes them
   --region, --account-id    for ARNs (default us-east-1, 123456789012)
   --api-id LogicalId=id     the API id in ARNs (default: from the logical id)
-  --bin-dir DIR             where the function binaries are (default target/release)
-  --no-build                do not run cargo build --release for the functions first
+  --release                 build and run the functions in the release profile, as sam build ships
+                            them (default: the dev profile, which the demo and a plain cargo
+                            build share, so the first start after them builds nothing)
+  --bin-dir DIR             where the function binaries are (default target/debug, or
+                            target/release with --release)
+  --no-build                do not run cargo build for the functions first
   --concurrency N           at most N execution environments (processes) per function, each
                             with its own cold start, as Lambda scales out (default 8; a function's
                             ReservedConcurrentExecutions caps it; beyond, the invocation is
@@ -32,7 +37,7 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                             init keeps it); a changed template or env file restarts the functions
                             whose definition changed
   --build-command CMD       what --watch runs to rebuild, through sh -c in the template's directory
-                            (default: cargo build --release)
+                            (default: cargo build, with --release if given)
   --verbose                 show every line the functions write, EMF records included, with
                             Authorization and Cookie values redacted (default: one line per
                             request, decisions as `decision reason sub route`)
@@ -51,6 +56,8 @@ pub struct Options {
     pub account_id: String,
     pub api_ids: BTreeMap<String, String>,
     pub bin_dir: Option<PathBuf>,
+    /// Build and run the release profile rather than the dev profile.
+    pub release: bool,
     pub build: bool,
     pub dynamodb_endpoint: Option<String>,
     /// At most this many execution environments (processes) per function.
@@ -64,6 +71,26 @@ pub struct Options {
 }
 
 impl Options {
+    /// `cargo build` in the chosen profile, run in `dir`: the one build command local-gateway
+    /// runs, at start and for `--watch`.
+    pub fn cargo_build(&self, dir: &Path) -> Command {
+        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        command.current_dir(dir).arg("build");
+        if self.release {
+            command.arg("--release");
+        }
+        command
+    }
+
+    /// Where cargo puts the chosen profile's binaries, under the target directory.
+    pub fn profile_dir(&self) -> &'static str {
+        if self.release {
+            "release"
+        } else {
+            "debug"
+        }
+    }
+
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut o = Options {
             template: "template.yaml".into(),
@@ -74,6 +101,7 @@ impl Options {
             account_id: "123456789012".into(),
             api_ids: BTreeMap::new(),
             bin_dir: None,
+            release: false,
             build: true,
             dynamodb_endpoint: None,
             concurrency: crate::functions::DEFAULT_CONCURRENCY,
@@ -112,6 +140,11 @@ impl Options {
                         .ok()
                         .filter(|n| *n > 0)
                         .ok_or("--concurrency takes a whole number of environments above 0")?
+                }
+                "--release" => {
+                    o.release = true;
+                    i += 1;
+                    continue;
                 }
                 "--no-build" => {
                     o.build = false;
@@ -201,6 +234,25 @@ mod tests {
         assert!(!o.build);
         assert!(Options::parse(&args(&["--bogus"])).is_err());
         assert!(Options::parse(&args(&["--parameter-overrides", "--port", "1"])).is_err());
+    }
+
+    #[test]
+    fn the_dev_profile_by_default_and_release_on_request() {
+        let build_args = |o: &Options| -> Vec<String> {
+            let command = o.cargo_build(Path::new("."));
+            command
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let dev = Options::parse(&args(&[])).unwrap();
+        assert_eq!(
+            (dev.profile_dir(), build_args(&dev)),
+            ("debug", vec!["build".to_string()])
+        );
+        let release = Options::parse(&args(&["--release"])).unwrap();
+        assert_eq!(release.profile_dir(), "release");
+        assert_eq!(build_args(&release), ["build", "--release"]);
     }
 
     #[test]

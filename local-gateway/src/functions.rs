@@ -94,7 +94,7 @@ impl Functions {
         let binary = self.bin_dir.join(&function.binary);
         if !binary.is_file() {
             return Err(format!(
-                "function {}: {} does not exist; build it (cargo build --release --bin {}) or pass --bin-dir",
+                "function {}: {} does not exist; build it (cargo build --bin {}, with --release for target/release) or pass --bin-dir",
                 function.name,
                 binary.display(),
                 function.binary

@@ -21,7 +21,6 @@ pub mod watch;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use cli::Options;
@@ -54,21 +53,21 @@ pub fn load(options: &Options) -> Result<App, String> {
     Ok(app)
 }
 
-/// Builds the functions' binaries with cargo, in release mode, as `sam build` would.
-fn build(app: &App, template_dir: &Path) -> Result<(), String> {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(template_dir)
-        .args(["build", "--release"]);
+/// Builds the functions' binaries with cargo, in the chosen profile.
+fn build(app: &App, options: &Options, template_dir: &Path) -> Result<(), String> {
+    let mut command = options.cargo_build(template_dir);
     for function in app.functions.values() {
         command.args(["--bin", &function.binary]);
     }
-    eprintln!("local-gateway: building the functions (cargo build --release)");
+    eprintln!(
+        "local-gateway: building the functions (cargo build, {} profile)",
+        options.profile_dir()
+    );
     let status = command
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err("cargo build --release failed".into());
+        return Err("cargo build of the functions failed; its errors are above".into());
     }
     Ok(())
 }
@@ -83,13 +82,13 @@ pub async fn run(options: Options) -> Result<(), String> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
     if options.build {
-        build(&app, &template_dir)?;
+        build(&app, &options, &template_dir)?;
     }
     let bin_dir = options.bin_dir.clone().unwrap_or_else(|| {
         std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| template_dir.join("target"))
-            .join("release")
+            .join(options.profile_dir())
     });
     let dynamodb = tables(&app, &options, &template_dir).await?;
     let environment = local_environment(&options, dynamodb.endpoint());

@@ -124,17 +124,14 @@ fn swap(gateway: &Gateway, function: &crate::template::Function, why: &str) {
     }
 }
 
-/// Runs `--build-command` (through `sh -c`), or `cargo build --release` of the functions.
+/// Runs `--build-command` (through `sh -c`), or `cargo build` in the chosen profile.
 fn build(options: &Options, template_dir: &Path) -> Result<(), String> {
     let output = match &options.build_command {
         Some(command) => Command::new("sh")
             .args(["-c", command])
             .current_dir(template_dir)
             .output(),
-        None => Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release"])
-            .current_dir(template_dir)
-            .output(),
+        None => options.cargo_build(template_dir).output(),
     }
     .map_err(|e| format!("the build did not run: {e}"))?;
     if output.status.success() {

@@ -42,7 +42,7 @@ def check(name, condition, detail=""):
 
 
 def mint(*args):
-    out = subprocess.run(["cargo", "run", "-q", "-p", "tests", "--bin", "mint", "--", *args],
+    out = subprocess.run(["cargo", "mint", *args],
                          cwd=ROOT, check=True, capture_output=True, text=True)
     return out.stdout.strip()
 
@@ -101,7 +101,7 @@ def main():
     env_file = ROOT / "target" / "browser" / "dev.env"
     env_file.write_text(mint("env"))
     log = open(SHOTS / "gateway.log", "w")
-    gateway = start(["cargo", "run", "-q", "-p", "local-gateway", "--", "--env-file", str(env_file),
+    gateway = start(["cargo", "gateway", "--env-file", str(env_file),
                      "--port", str(GATEWAY_PORT)], log)
     page_log = open(SHOTS / "pages.log", "w")
     pages = [start([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
