@@ -511,7 +511,7 @@ fn the_documented_machine_callers_settings_are_a_valid_configuration() {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     })
-    .expect("the README's settings are valid");
+    .expect("the settings of docs/token-kinds.md are valid");
     assert_eq!(config.rules.len(), 4);
     assert_eq!(config.verifier.checks().accepted.list().len(), 3);
 }

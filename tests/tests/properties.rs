@@ -44,7 +44,7 @@ fn oracle_eval(policy: &Value, arn: &str) -> bool {
     !hits("Deny") && hits("Allow")
 }
 
-/// The README's rule semantics.
+/// The rule semantics of docs/configuration.md.
 fn oracle_rules(rules: &[String], method: &str, path: &str) -> bool {
     rules.iter().any(|rule| {
         if rule == "*" {
