@@ -122,6 +122,23 @@ impl Options {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .ok_or(format!("{flag} takes KEY=VALUE, not {text:?}"))
             };
+            // Switches take no value.
+            let switch = match flag {
+                "--release" => Some(&mut o.release),
+                "--verbose" => Some(&mut o.verbose),
+                "--watch" => Some(&mut o.watch),
+                _ => None,
+            };
+            if let Some(on) = switch {
+                *on = true;
+                i += 1;
+                continue;
+            }
+            if flag == "--no-build" {
+                o.build = false;
+                i += 1;
+                continue;
+            }
             match flag {
                 "--template" => o.template = value(i)?.into(),
                 "--port" => {
@@ -140,26 +157,6 @@ impl Options {
                         .ok()
                         .filter(|n| *n > 0)
                         .ok_or("--concurrency takes a whole number of environments above 0")?
-                }
-                "--release" => {
-                    o.release = true;
-                    i += 1;
-                    continue;
-                }
-                "--no-build" => {
-                    o.build = false;
-                    i += 1;
-                    continue;
-                }
-                "--verbose" => {
-                    o.verbose = true;
-                    i += 1;
-                    continue;
-                }
-                "--watch" => {
-                    o.watch = true;
-                    i += 1;
-                    continue;
                 }
                 "--build-command" => o.build_command = Some(value(i)?),
                 "--parameter-overrides" | "--api-id" => {
@@ -253,6 +250,8 @@ mod tests {
         let release = Options::parse(&args(&["--release"])).unwrap();
         assert_eq!(release.profile_dir(), "release");
         assert_eq!(build_args(&release), ["build", "--release"]);
+        let switches = Options::parse(&args(&["--verbose", "--watch", "--no-build"])).unwrap();
+        assert!(switches.verbose && switches.watch && !switches.build && !switches.release);
     }
 
     #[test]
