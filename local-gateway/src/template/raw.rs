@@ -1,5 +1,6 @@
-//! What the raw REST and HTTP API readers share: a method's or route's authorizer, identity
-//! sources written with each API's prefixes, and an authorizer's cache TTL.
+//! What the raw REST and HTTP API readers share: an API's authorizers, a method's or route's
+//! authorizer, identity sources written with each API's prefixes, an authorizer's cache TTL, and
+//! the stages of an API.
 
 use super::*;
 
@@ -38,7 +39,58 @@ pub(super) fn identity_source(source: &str, prefixes: Prefixes) -> Result<Source
     }
 }
 
+/// The one stage an API is served on, from the names its stages give; `none` says what is
+/// missing when there is no stage.
+pub(super) fn one_stage(stages: &[String], none: &str) -> Result<String, String> {
+    match stages {
+        [stage] => Ok(stage.clone()),
+        [] => Err(none.into()),
+        more => Err(format!(
+            "has stages {more:?}; local-gateway serves one stage per API"
+        )),
+    }
+}
+
 impl Reader<'_> {
+    /// The authorizers of API `api`: each resource of type `kind` whose `key` names it, read by
+    /// `read`, by logical id.
+    pub(super) fn api_authorizers(
+        &self,
+        kind: &str,
+        key: &str,
+        api: &str,
+        read: impl Fn(&str, &Value) -> Result<Authorizer, String>,
+    ) -> Result<BTreeMap<String, Authorizer>, String> {
+        self.owned_by(kind, key, api)
+            .map(|(name, resource)| {
+                read(name, resource)
+                    .map(|authorizer| (name.clone(), authorizer))
+                    .map_err(|e| format!("authorizer {name}: {e}"))
+            })
+            .collect()
+    }
+
+    /// The `StageName` of each stage of API `api` (resources of type `kind` whose `key` names
+    /// it), each stage's properties checked against `known` and `ignored`.
+    pub(super) fn stage_names(
+        &self,
+        kind: &str,
+        key: &str,
+        api: &str,
+        known: &[&str],
+        ignored: &[&str],
+    ) -> Result<Vec<String>, String> {
+        self.owned_by(kind, key, api)
+            .map(|(name, stage)| {
+                self.known_properties(&format!("stage {name}"), stage, known, ignored)?;
+                let stage_name = properties(stage)
+                    .get("StageName")
+                    .ok_or_else(|| format!("stage {name} has no StageName"))?;
+                self.string(stage_name)
+            })
+            .collect()
+    }
+
     /// `AuthorizationType` NONE (or absent) or CUSTOM with `AuthorizerId: !Ref A`, `A` one of
     /// `authorizers` (of type `kind`): the authorizer's logical id.
     pub(super) fn method_authorizer(

@@ -79,13 +79,10 @@ impl Reader<'_> {
                 "ProtocolType {protocol:?} is not supported by local-gateway (HTTP is)"
             ));
         }
-        let mut authorizers = BTreeMap::new();
-        for (auth_name, auth) in self.owned_by("AWS::ApiGatewayV2::Authorizer", "ApiId", name) {
-            let authorizer = self
-                .raw_http_authorizer(auth_name, auth)
-                .map_err(|e| format!("authorizer {auth_name}: {e}"))?;
-            authorizers.insert(auth_name.clone(), authorizer);
-        }
+        let authorizers =
+            self.api_authorizers("AWS::ApiGatewayV2::Authorizer", "ApiId", name, |n, r| {
+                self.raw_http_authorizer(n, r)
+            })?;
         let mut routes = Vec::new();
         for (route_name, route) in self.owned_by("AWS::ApiGatewayV2::Route", "ApiId", name) {
             routes.push(
@@ -93,28 +90,14 @@ impl Reader<'_> {
                     .map_err(|e| format!("route {route_name}: {e}"))?,
             );
         }
-        let mut stages = Vec::new();
-        for (stage_name, stage) in self.owned_by("AWS::ApiGatewayV2::Stage", "ApiId", name) {
-            self.known_properties(
-                &format!("stage {stage_name}"),
-                stage,
-                &STAGE_PROPERTIES,
-                &IGNORED_STAGE_PROPERTIES,
-            )?;
-            let value = properties(stage)
-                .get("StageName")
-                .ok_or_else(|| format!("stage {stage_name} has no StageName"))?;
-            stages.push(self.string(value)?);
-        }
-        let stage = match stages.as_slice() {
-            [stage] => stage.clone(),
-            [] => return Err("has no AWS::ApiGatewayV2::Stage".into()),
-            more => {
-                return Err(format!(
-                    "has stages {more:?}; local-gateway serves one stage per API"
-                ))
-            }
-        };
+        let stages = self.stage_names(
+            "AWS::ApiGatewayV2::Stage",
+            "ApiId",
+            name,
+            &STAGE_PROPERTIES,
+            &IGNORED_STAGE_PROPERTIES,
+        )?;
+        let stage = raw::one_stage(&stages, "has no AWS::ApiGatewayV2::Stage")?;
         Ok(Api {
             name: name.to_string(),
             kind: ApiKind::Http,

@@ -65,13 +65,10 @@ impl Reader<'_> {
                 "{e} (an OpenAPI Body, a resource Policy and binary media types are not emulated)"
             )
         })?;
-        let mut authorizers = BTreeMap::new();
-        for (auth_name, auth) in self.owned_by("AWS::ApiGateway::Authorizer", "RestApiId", name) {
-            let authorizer = self
-                .raw_rest_authorizer(auth_name, auth)
-                .map_err(|e| format!("authorizer {auth_name}: {e}"))?;
-            authorizers.insert(auth_name.clone(), authorizer);
-        }
+        let authorizers =
+            self.api_authorizers("AWS::ApiGateway::Authorizer", "RestApiId", name, |n, r| {
+                self.raw_rest_authorizer(n, r)
+            })?;
         let mut routes = Vec::new();
         let mut cors = None;
         for (method_name, method) in self.owned_by("AWS::ApiGateway::Method", "RestApiId", name) {
@@ -119,34 +116,23 @@ impl Reader<'_> {
 
     /// The stage served: one `AWS::ApiGateway::Stage`, or a `Deployment`'s `StageName`.
     fn raw_rest_stage(&self, api: &str) -> Result<String, String> {
-        let mut stages = Vec::new();
-        for (name, stage) in self.owned_by("AWS::ApiGateway::Stage", "RestApiId", api) {
-            self.known_properties(
-                &format!("stage {name}"),
-                stage,
-                &STAGE_PROPERTIES,
-                &IGNORED_STAGE_PROPERTIES,
-            )?;
-            let stage_name = properties(stage)
-                .get("StageName")
-                .ok_or_else(|| format!("stage {name} has no StageName"))?;
-            stages.push(self.string(stage_name)?);
-        }
+        let mut stages = self.stage_names(
+            "AWS::ApiGateway::Stage",
+            "RestApiId",
+            api,
+            &STAGE_PROPERTIES,
+            &IGNORED_STAGE_PROPERTIES,
+        )?;
         for (_, deployment) in self.owned_by("AWS::ApiGateway::Deployment", "RestApiId", api) {
             if let Some(stage_name) = properties(deployment).get("StageName") {
                 stages.push(self.string(stage_name)?);
             }
         }
         stages.dedup();
-        match stages.as_slice() {
-            [stage] => Ok(stage.clone()),
-            [] => {
-                Err("has no stage (an AWS::ApiGateway::Stage, or a Deployment's StageName)".into())
-            }
-            more => Err(format!(
-                "has stages {more:?}; local-gateway serves one stage per API"
-            )),
-        }
+        raw::one_stage(
+            &stages,
+            "has no stage (an AWS::ApiGateway::Stage, or a Deployment's StageName)",
+        )
     }
 
     /// The path of a `ResourceId`/`ParentId`: `!GetAtt Api.RootResourceId` is `/`, `!Ref R`
