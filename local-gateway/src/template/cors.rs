@@ -35,14 +35,9 @@ impl Reader<'_> {
                 }
                 let quoted = |v: &Value| -> Result<String, String> {
                     let text = self.string(v)?;
-                    text.strip_prefix('\'')
-                        .and_then(|t| t.strip_suffix('\''))
-                        .map(str::to_string)
-                        .ok_or_else(|| {
-                            format!(
-                                "Cors values are quoted strings such as \"'value'\", not {text:?}"
-                            )
-                        })
+                    static_value(&text).map(str::to_string).ok_or_else(|| {
+                        format!("Cors values are quoted strings such as \"'value'\", not {text:?}")
+                    })
                 };
                 Ok(Some(Cors::Rest {
                     allow_origin: quoted(origin)?,
@@ -143,9 +138,7 @@ impl Reader<'_> {
                 }
                 for (name, value) in values.as_object().into_iter().flatten() {
                     let text = self.string(value)?;
-                    let text = text
-                        .strip_prefix('\'')
-                        .and_then(|t| t.strip_suffix('\''))
+                    let text = static_value(&text)
                         .ok_or_else(|| format!("GatewayResponses.{kind} header {name}: only static values (\"'value'\") are supported, not {text:?}"))?;
                     headers.push((name.clone(), text.to_string()));
                 }

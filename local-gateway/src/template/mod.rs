@@ -525,6 +525,11 @@ pub(crate) fn properties(resource: &Value) -> &Map<String, Value> {
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
+/// An API Gateway static value, written `'value'` in a template: the text inside the quotes.
+pub(super) fn static_value(text: &str) -> Option<&str> {
+    text.strip_prefix('\'')?.strip_suffix('\'')
+}
+
 pub(crate) fn scalar(value: &Value) -> Result<String, String> {
     match value {
         Value::String(s) => Ok(s.clone()),
@@ -637,4 +642,18 @@ pub fn derived_api_id(logical_id: &str) -> String {
         id.push('0');
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::static_value;
+
+    #[test]
+    fn static_values_are_the_text_inside_single_quotes() {
+        assert_eq!(static_value("'*'"), Some("*"));
+        assert_eq!(static_value("''"), Some(""));
+        for unquoted in ["*", "'*", "*'", "'", "\"*\""] {
+            assert_eq!(static_value(unquoted), None, "{unquoted}");
+        }
+    }
 }

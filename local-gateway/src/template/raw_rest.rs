@@ -256,12 +256,9 @@ impl Reader<'_> {
             {
                 if let Some(header) = key.strip_prefix("method.response.header.") {
                     let text = self.string(value)?;
-                    let text = text
-                        .strip_prefix('\'')
-                        .and_then(|t| t.strip_suffix('\''))
-                        .ok_or_else(|| {
-                            format!("{key} must be a quoted static value such as \"'*'\"")
-                        })?;
+                    let text = static_value(&text).ok_or_else(|| {
+                        format!("{key} must be a quoted static value such as \"'*'\"")
+                    })?;
                     headers.insert(header.to_ascii_lowercase(), text.to_string());
                 }
             }
@@ -353,9 +350,7 @@ impl Reader<'_> {
                 .strip_prefix("gatewayresponse.header.")
                 .ok_or_else(|| format!("{key}: only gatewayresponse.header.X is supported"))?;
             let text = self.string(value)?;
-            let text = text
-                .strip_prefix('\'')
-                .and_then(|t| t.strip_suffix('\''))
+            let text = static_value(&text)
                 .ok_or_else(|| format!("{key} must be a quoted static value such as \"'*'\""))?;
             headers.push((header.to_string(), text.to_string()));
         }
