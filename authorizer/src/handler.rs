@@ -73,12 +73,20 @@ pub struct Outcome {
 #[derive(Debug)]
 pub struct Authorizer {
     config: Config,
+    /// HTTP API simple responses under rules limited to particular routes: such an answer
+    /// depends on the route. Fixed by the configuration, so judged once here.
+    simple_responses_vary_by_route: bool,
 }
 
 impl Authorizer {
     /// The authorizer over a validated configuration.
     pub fn new(config: Config) -> Self {
-        Authorizer { config }
+        let simple_responses_vary_by_route = config.http_api_response == HttpApiResponse::Simple
+            && config.rules.has_route_specific_rules();
+        Authorizer {
+            config,
+            simple_responses_vary_by_route,
+        }
     }
 
     /// The configuration it decides with.
@@ -158,9 +166,8 @@ impl Authorizer {
                 .map(|o| o.id.to_string()),
             note: session.and_then(|s| s.permissions_withheld),
             dropped_context: context.dropped.clone(),
-            route_cache_unsafe: request.flavour == Flavour::HttpV2
-                && self.config.http_api_response == HttpApiResponse::Simple
-                && self.config.rules.has_route_specific_rules()
+            route_cache_unsafe: self.simple_responses_vary_by_route
+                && request.flavour == Flavour::HttpV2
                 && request.cache_key_lacks_route(),
             response: Some(response),
         }
