@@ -31,10 +31,11 @@ def step(text):
     print(f"\n== demo: {text}", flush=True)
 
 
-def cargo_build(*args):
-    """Builds in the foreground, so cargo's own progress shows: no silent minute."""
-    if subprocess.run(["cargo", "build", *args], cwd=ROOT).returncode != 0:
-        sys.exit(f"demo: cargo build {' '.join(args)} failed")
+def cargo_build():
+    """Builds the workspace's default members in the foreground, so cargo's own progress
+    shows: no silent minute."""
+    if subprocess.run(["cargo", "build"], cwd=ROOT).returncode != 0:
+        sys.exit("demo: cargo build failed; its errors are above")
 
 
 def mint(*args):
@@ -337,7 +338,7 @@ def gateway_table(env_file):
 
 def main():
     TARGET.mkdir(parents=True, exist_ok=True)
-    step("building the minter, the authorizer and the handlers")
+    step("building the authorizer, the handlers, the minter and local-gateway (one cargo build)")
     # Everything the demo runs, in one profile and one cargo invocation: the workspace's default
     # members, which is also what `cargo lambda watch` selects, so no crate is built twice.
     cargo_build()
