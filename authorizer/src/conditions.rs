@@ -21,8 +21,10 @@ pub struct Conditions {
     pub machine: Option<Vec<String>>,
     /// OAuth only: the `client_id`.
     pub client: Option<Vec<String>>,
-    /// OAuth only: a scope, compared as a whole word.
+    /// OAuth tokens and API keys: a scope, compared as a whole word.
     pub scope: Option<Vec<String>>,
+    /// API keys only: the owner (`sub`), `user_…` or `org_…`.
+    pub subject: Option<Vec<String>>,
     /// `role`: the string at `ROLE_CLAIM` is one of these.
     pub role: Option<Vec<String>>,
     /// `org`: `true` when an organisation is active, `false` for a personal account.
@@ -52,6 +54,8 @@ pub enum Unmet {
     Client,
     /// `scope`: the token has none of the scopes named.
     Scope,
+    /// `subject`: not an API key of one of the owners named.
+    Subject,
     /// A session condition, and the credential is not a session token.
     NotASession,
     /// `role`: the token has no role at `ROLE_CLAIM`.
@@ -86,7 +90,7 @@ impl Unmet {
             Unmet::TokenKind => 0,
             Unmet::Machine => 1,
             Unmet::Client => 2,
-            Unmet::Scope => 3,
+            Unmet::Scope | Unmet::Subject => 3,
             Unmet::NotASession => 4,
             Unmet::NoRole | Unmet::Role => 5,
             Unmet::NoOrganization | Unmet::OrganizationActive => 6,
@@ -141,7 +145,7 @@ pub struct Reverification {
 }
 
 /// The keys of a `when` object that choose the kind of token and the machine caller.
-const TOKEN_KEYS: [&str; 4] = ["token", "machine", "client", "scope"];
+const TOKEN_KEYS: [&str; 5] = ["token", "machine", "client", "scope", "subject"];
 
 /// The keys of a `when` object that only a session token can meet.
 const SESSION_KEYS: [&str; 8] = [
@@ -194,23 +198,24 @@ impl Conditions {
         let kinds = token.unwrap_or(Kinds::SESSION);
         // A condition that no credential of the entry's kinds can meet is a mistake: say so
         // at init rather than grant nothing quietly.
-        let needs = |key: &str, kind: TokenKind| {
-            if when.contains_key(key) && !kinds.contains(kind) {
+        let needs = |key: &str, holders: &[TokenKind]| {
+            if when.contains_key(key) && !holders.iter().any(|k| kinds.contains(*k)) {
                 Err(format!(
                     "{key:?} only holds for {}, and this entry is for {}; add \"token\": \"{}\"",
-                    kind.name(),
+                    kind::names(holders),
                     kind::names(&kinds.list()),
-                    kind.name()
+                    holders[0].name()
                 ))
             } else {
                 Ok(())
             }
         };
-        needs("machine", TokenKind::Machine)?;
-        needs("client", TokenKind::OAuth)?;
-        needs("scope", TokenKind::OAuth)?;
+        needs("machine", &[TokenKind::Machine])?;
+        needs("client", &[TokenKind::OAuth])?;
+        needs("scope", &[TokenKind::OAuth, TokenKind::ApiKey])?;
+        needs("subject", &[TokenKind::ApiKey])?;
         for key in SESSION_KEYS {
-            needs(key, TokenKind::Session)?;
+            needs(key, &[TokenKind::Session])?;
         }
         let machine = names("machine")?;
         if let Some(bad) = machine
@@ -233,6 +238,7 @@ impl Conditions {
             machine,
             client: names("client")?,
             scope: names("scope")?,
+            subject: names("subject")?,
             role: names("role")?,
             org: flag("org")?,
             org_role: names("org_role")?.map(|l| l.iter().map(|r| org_role(r)).collect()),
@@ -287,6 +293,13 @@ impl Conditions {
                 .any(|s| credential.scopes.contains(&s.as_str()))
             {
                 return Some(Unmet::Scope);
+            }
+        }
+        if let Some(owners) = &self.subject {
+            if credential.kind != TokenKind::ApiKey
+                || !owners.iter().any(|o| o == credential.subject)
+            {
+                return Some(Unmet::Subject);
             }
         }
         let session = match &credential.session {

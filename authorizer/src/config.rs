@@ -2,13 +2,14 @@
 //! kept as a plain value. A bad setting stops the function at init with a message that names
 //! the variable; there is no fallback that could start the function open.
 
-use std::fmt;
-
+use crate::clerk_settings::ClerkApiSettings;
+pub use crate::config_error::ConfigError;
 use crate::keys;
 use crate::kind::{self, Kinds, TokenKind, MACHINE_SUBJECT_PREFIX};
+use crate::opaque::OpaqueChecks;
 use crate::publishable_key;
 use crate::rules::AccessRules;
-use crate::verify::{ClaimChecks, Verifier};
+use crate::verify::{ClaimChecks, Keys, Verifier};
 
 /// The most clock skew we accept: beyond five minutes a token outlives its purpose.
 pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
@@ -43,31 +44,11 @@ pub struct Config {
     pub metrics_namespace: String,
     /// `__session_<suffix>` of `CLERK_PUBLISHABLE_KEY`: read before `__session`.
     pub session_cookie: Option<String>,
+    /// Clerk's Backend API and `CLERK_JWKS_URL`: used only when set.
+    pub clerk_api: ClerkApiSettings,
+    /// Which opaque credentials are verified with Clerk, and how.
+    pub opaque: OpaqueChecks,
 }
-
-/// A setting that cannot be used, and why.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The environment variable at fault, e.g. `CLERK_JWT_KEY`.
-    pub variable: &'static str,
-    /// What is wrong with it and what to do, never quoting key material.
-    pub problem: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.variable, self.problem)
-    }
-}
-
-/// The same text as `Display`: `main` returning this error prints its `Debug` form at init.
-impl fmt::Debug for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Reads the process environment.
@@ -79,16 +60,36 @@ impl Config {
     /// touching the (shared, racy) process environment. Empty values count as unset, except
     /// for the key, which is required.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let key_text = lookup("CLERK_JWT_KEY").ok_or_else(|| ConfigError {
-            variable: "CLERK_JWT_KEY",
-            problem: "is not set; set it to the PEM public key from the Clerk dashboard \
-                      (API keys → Show JWT public key → PEM Public Key)"
-                .into(),
-        })?;
-        let keys = keys::parse_pem_keys(&key_text).map_err(|problem| ConfigError {
-            variable: "CLERK_JWT_KEY",
-            problem,
-        })?;
+        let jwks_url = lookup("CLERK_JWKS_URL").filter(|v| !v.trim().is_empty());
+        // A template passes an empty CLERK_JWT_KEY when the keys come from the URL.
+        let clerk_jwt_key =
+            lookup("CLERK_JWT_KEY").filter(|v| jwks_url.is_none() || !v.trim().is_empty());
+        let keys = match (clerk_jwt_key, jwks_url) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError {
+                    variable: "CLERK_JWKS_URL",
+                    problem: "is set together with CLERK_JWT_KEY; set only one: the PEM key \
+                              (no network) or the JWKS URL (keys follow rotation)"
+                        .into(),
+                })
+            }
+            (None, None) => {
+                return Err(ConfigError {
+                    variable: "CLERK_JWT_KEY",
+                    problem: "is not set; set it to the PEM public key from the Clerk dashboard \
+                              (API keys → Show JWT public key → PEM Public Key), or set \
+                              CLERK_JWKS_URL to load the keys over the network"
+                        .into(),
+                })
+            }
+            (Some(text), None) => {
+                Keys::Pem(keys::parse_pem_keys(&text).map_err(|problem| ConfigError {
+                    variable: "CLERK_JWT_KEY",
+                    problem,
+                })?)
+            }
+            (None, Some(_)) => Keys::Unloaded,
+        };
 
         let publishable_key = setting(&lookup, "CLERK_PUBLISHABLE_KEY", publishable_key::parse)?;
         let mut issuer = setting(&lookup, "JWT_ISSUER", |v| Ok(v.trim().to_string()))?;
@@ -118,6 +119,35 @@ impl Config {
                     .into(),
             });
         }
+        let clerk_api =
+            ClerkApiSettings::from_lookup(&lookup, publishable_key.as_ref().map(|k| k.live))?;
+        // Opaque credentials: API keys always, M2M and OAuth tokens when a secret key can
+        // ask Clerk about them (their JWT forms need none).
+        let has_secret = clerk_api.secret_key.is_some();
+        if accepted.contains(TokenKind::ApiKey) && !has_secret {
+            return Err(ConfigError {
+                variable: "CLERK_SECRET_KEY",
+                problem: "is not set (nor CLERK_SECRET_KEY_ARN), and ACCEPTED_TOKENS accepts \
+                          api_key, which only Clerk's Backend API can verify; deploy with \
+                          ClerkSecretKeyArn (a Secrets Manager secret holding sk_…)"
+                    .into(),
+            });
+        }
+        let opaque_kinds: Vec<TokenKind> = accepted
+            .list()
+            .into_iter()
+            .filter(|k| match k {
+                TokenKind::ApiKey => true,
+                TokenKind::Machine | TokenKind::OAuth => has_secret,
+                TokenKind::Session => false,
+            })
+            .collect();
+        let opaque = OpaqueChecks {
+            accepted: Kinds::of(&opaque_kinds),
+            machine_id: machine_id.clone(),
+            oauth_audiences: setting(&lookup, "OAUTH_AUDIENCE", parse_list)?,
+            calls_per_second: clerk_api.calls_per_second,
+        };
         let checks = ClaimChecks {
             issuer,
             authorized_parties: setting(&lookup, "AUTHORIZED_PARTIES", parse_parties)?,
@@ -144,13 +174,21 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_string());
 
         Ok(Config {
-            verifier: Verifier::new(keys, checks),
+            verifier: Verifier::with_keys(keys, checks),
             role_claim,
             rules,
             http_api_response,
             metrics_namespace,
             session_cookie: publishable_key.map(|key| key.session_cookie),
+            clerk_api,
+            opaque,
         })
+    }
+
+    /// True when the configuration needs Clerk over the network: keys from `CLERK_JWKS_URL`,
+    /// or opaque credentials. `Authorizer::connect` gives it a transport.
+    pub fn needs_network(&self) -> bool {
+        self.clerk_api.jwks_url.is_some() || self.opaque.accepted != Kinds::default()
     }
 
     /// Settings that are valid but probably not what the user wants, for the init log.
@@ -171,6 +209,25 @@ impl Config {
                 "OAUTH_AUDIENCE is not set, so OAuth access tokens issued to any of your Clerk \
                  instance's OAuth applications for any resource are accepted; set it to this \
                  API's audience"
+                    .to_string(),
+            );
+        }
+        if self.opaque.accepted.contains(TokenKind::OAuth) && checks.oauth_audiences.is_some() {
+            warnings.push(
+                "OAUTH_AUDIENCE is set, and Clerk's record of an opaque OAuth token (oat_…) \
+                 names no audience, so opaque OAuth tokens are refused; only their JWT form is \
+                 accepted"
+                    .to_string(),
+            );
+        }
+        let secret_set = self.clerk_api.secret_key.is_some();
+        if secret_set
+            && self.opaque.accepted == Kinds::default()
+            && self.clerk_api.jwks_url.is_none()
+        {
+            warnings.push(
+                "CLERK_SECRET_KEY is set, but ACCEPTED_TOKENS accepts no opaque credential \
+                 (api_key, or m2m_token/oauth_token), so it is not used"
                     .to_string(),
             );
         }

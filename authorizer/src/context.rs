@@ -16,9 +16,10 @@ use crate::verify::Claims;
 pub const MAX_CONTEXT_BYTES: usize = 2048;
 
 /// Keys that always come from the token itself and win over metadata of the same name.
-pub const RESERVED_KEYS: [&str; 14] = [
+pub const RESERVED_KEYS: [&str; 15] = [
     "sub",
     "token_type",
+    "key_name",
     "machine_id",
     "client_id",
     "scopes",
@@ -76,12 +77,19 @@ impl Context {
         if let Some(org) = session.and_then(|s| s.org.as_ref()) {
             context.force("org_id", text(org.id));
         }
-        if credential.kind == TokenKind::OAuth {
+        // An organisation's API key acts for the organisation: its tasks, not a user's.
+        if credential.kind == TokenKind::ApiKey && credential.subject.starts_with("org_") {
+            context.force("org_id", text(credential.subject));
+        }
+        if matches!(credential.kind, TokenKind::OAuth | TokenKind::ApiKey) {
             context.force("scopes", ContextValue::String(credential.scopes.join(" ")));
         }
         let mut optional: Vec<(&str, ContextValue)> = Vec::new();
         if credential.kind == TokenKind::Machine {
             optional.push(("machine_id", text(credential.subject)));
+        }
+        if let Some(name) = credential.key_name {
+            optional.push(("key_name", text(name)));
         }
         if let Some(client) = credential.client {
             optional.push(("client_id", text(client)));

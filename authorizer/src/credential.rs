@@ -2,8 +2,8 @@
 //!
 //! Only a session token carries a `Session` (role, organisation, plans, features, factor
 //! ages); an M2M or OAuth token never does, whatever claims it carries, so no session
-//! condition can hold for it. OAuth tokens carry a client and scopes; any kind may carry an
-//! actor (`act`), as impersonated and agent sessions do.
+//! condition can hold for it. OAuth tokens carry a client and scopes, API keys scopes and a
+//! name; any kind may carry an actor (`act`), as impersonated and agent sessions do.
 
 use serde_json::Value;
 
@@ -22,9 +22,11 @@ pub struct Credential<'c> {
     pub session: Option<Session<'c>>,
     /// An OAuth token's `client_id`.
     pub client: Option<&'c str>,
-    /// An OAuth token's scopes: `scope` split on white space when present, else the strings
-    /// of an `scp` array. A claim of the wrong type grants none.
+    /// An OAuth token's or an API key's scopes: `scope` split on white space when present,
+    /// else the strings of an `scp` array. A claim of the wrong type grants none.
     pub scopes: Vec<&'c str>,
+    /// An API key's name, as its owner called it.
+    pub key_name: Option<&'c str>,
     /// `act.sub`, when `act` names the impersonator (or the agent) as a string.
     pub actor: Option<&'c str>,
     /// `act` is present, in any shape.
@@ -37,12 +39,18 @@ impl<'c> Credential<'c> {
         let kind = claims.kind();
         let act = claims.get("act");
         let oauth = kind == TokenKind::OAuth;
+        let api_key = kind == TokenKind::ApiKey;
         Credential {
             kind,
             subject: claims.subject(),
             session: (kind == TokenKind::Session).then(|| Session::from_claims(claims, role_claim)),
             client: claims.str("client_id").filter(|_| oauth),
-            scopes: if oauth { scopes(claims) } else { Vec::new() },
+            scopes: if oauth || api_key {
+                scopes(claims)
+            } else {
+                Vec::new()
+            },
+            key_name: claims.str("name").filter(|_| api_key),
             actor: act.and_then(|a| a.get("sub")).and_then(Value::as_str),
             impersonated: act.is_some(),
         }

@@ -3,13 +3,19 @@
 //! Plain functions on plain values, with the clock passed in: no Lambda, no environment,
 //! no I/O. `main.rs` feeds it events; tests, benchmarks and fuzzers call it directly.
 
-use crate::config::{Config, HttpApiResponse};
+use std::sync::Arc;
+
+use crate::clerk_api::Transport;
+use crate::config::{Config, ConfigError, HttpApiResponse};
 use crate::context::Context;
 use crate::credential::Credential;
 use crate::event::{Flavour, Request};
+use crate::jwks::KeyRing;
+use crate::opaque::{self, OpaqueVerifier};
 use crate::policy::{self, Effect, Resources};
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
+use crate::token::Place;
 use crate::verify::Claims;
 
 /// The principal reported when a token was refused but the flavour still needs a policy.
@@ -76,6 +82,8 @@ pub struct Authorizer {
     /// HTTP API simple responses under rules limited to particular routes: such an answer
     /// depends on the route. Fixed by the configuration, so judged once here.
     simple_responses_vary_by_route: bool,
+    /// Opaque credentials, verified with Clerk: present once `connect`ed.
+    opaque: Option<OpaqueVerifier>,
 }
 
 impl Authorizer {
@@ -86,7 +94,33 @@ impl Authorizer {
         Authorizer {
             config,
             simple_responses_vary_by_route,
+            opaque: None,
         }
+    }
+
+    /// The authorizer with Clerk reachable through `transport`, at `now` (cold start): loads
+    /// the keys of `CLERK_JWKS_URL` (an error stops the function at init; the next invocation
+    /// retries) and verifies opaque credentials with Clerk's Backend API.
+    ///
+    /// Without `connect`, a configuration that needs the network refuses what needs it with
+    /// an outage reason: it never allows.
+    pub fn connect(
+        mut config: Config,
+        transport: Arc<dyn Transport>,
+        now: u64,
+    ) -> Result<Self, ConfigError> {
+        if let Some(url) = &config.clerk_api.jwks_url {
+            let ring =
+                KeyRing::load(url, transport.clone(), now).map_err(|problem| ConfigError {
+                    variable: "CLERK_JWKS_URL",
+                    problem,
+                })?;
+            config.verifier.set_key_ring(ring);
+        }
+        let opaque = OpaqueVerifier::new(config.opaque.clone(), transport);
+        let mut authorizer = Authorizer::new(config);
+        authorizer.opaque = Some(opaque);
+        Ok(authorizer)
     }
 
     /// The configuration it decides with.
@@ -102,10 +136,25 @@ impl Authorizer {
         };
         let verified = request
             .token(self.config.session_cookie.as_deref())
-            .and_then(|(token, place)| self.config.verifier.verify(token, place, now));
+            .and_then(|(token, place)| self.verify(token, place, now));
         match verified {
             Ok(claims) => self.decide(&request, &claims),
             Err(rejection) => self.reject(&request, rejection),
+        }
+    }
+
+    /// A JWT is verified here with the keys; an opaque credential by Clerk.
+    fn verify(&self, token: &str, place: Place, now: u64) -> Result<Claims, Rejection> {
+        let kind = match opaque::recognise(token) {
+            None => return self.config.verifier.verify(token, place, now),
+            Some(kind) => kind?,
+        };
+        let accepted = self.config.opaque.accepted.contains(kind);
+        match &self.opaque {
+            // The latest instant of this second: expiry is judged as late as `now` may be.
+            Some(verifier) => verifier.verify(token, kind, place, now * 1000 + 999),
+            None if accepted => Err(Rejection::ClerkApiUnavailable),
+            None => Err(Rejection::TokenNotAccepted),
         }
     }
 
@@ -175,8 +224,10 @@ impl Authorizer {
 
     fn reject(&self, request: &Request<'_>, rejection: Rejection) -> Outcome {
         let mut outcome = refused(Some(request), rejection);
-        // HTTP APIs turn a Lambda error into 500, so they get an explicit "no" instead.
+        // HTTP APIs turn a Lambda error into 500, so they get an explicit "no" instead; but
+        // not for an outage, which API Gateway would cache as that credential's answer.
         outcome.response = match request.flavour {
+            _ if rejection.is_outage() => None,
             Flavour::HttpV2 if self.config.http_api_response == HttpApiResponse::Simple => {
                 Some(policy::render_simple(false, None))
             }

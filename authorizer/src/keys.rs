@@ -119,6 +119,13 @@ fn parse_block(label: &str, pem: &str) -> Result<RsaKey, String> {
         jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => der.as_slice(),
         jsonwebtoken::DecodingKeyKind::RsaModulusExponent { .. } => return Err(not_rsa()),
     };
+    from_der(der)
+}
+
+/// A key from its PKCS#1 `RSAPublicKey` DER, refused under `MIN_RSA_BITS`.
+pub fn from_der(der: &[u8]) -> Result<RsaKey, String> {
+    let not_rsa =
+        || "holds a public key that is not a valid RSA key; Clerk signs with RSA".to_string();
     let bits = RsaParameters::public_modulus_len(der).map_err(|_| not_rsa())?;
     if bits < MIN_RSA_BITS {
         return Err(format!(
@@ -131,4 +138,41 @@ fn parse_block(label: &str, pem: &str) -> Result<RsaKey, String> {
         rs384: parse(&RSA_PKCS1_2048_8192_SHA384)?,
         rs512: parse(&RSA_PKCS1_2048_8192_SHA512)?,
     })
+}
+
+/// A key from a JWK's modulus and exponent (big-endian bytes), as PKCS#1 DER:
+/// `SEQUENCE { INTEGER n, INTEGER e }`.
+pub fn from_components(n: &[u8], e: &[u8]) -> Result<RsaKey, String> {
+    fn integer(bytes: &[u8]) -> Vec<u8> {
+        let bytes = match bytes.iter().position(|b| *b != 0) {
+            Some(first) => &bytes[first..],
+            None => &[0][..],
+        };
+        let mut content = Vec::with_capacity(bytes.len() + 1);
+        if bytes[0] & 0x80 != 0 {
+            content.push(0); // stays positive
+        }
+        content.extend_from_slice(bytes);
+        tagged(0x02, &content)
+    }
+    fn tagged(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let len_bytes: Vec<u8> = len
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            out.push(0x80 | len_bytes.len() as u8);
+            out.extend(len_bytes);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    let mut sequence = integer(n);
+    sequence.extend(integer(e));
+    from_der(&tagged(0x30, &sequence))
 }

@@ -73,16 +73,25 @@
 
 #![warn(missing_docs)]
 
+pub mod clerk_api;
+pub mod clerk_settings;
 pub mod conditions;
 pub mod config;
+pub mod config_error;
 pub mod context;
 pub mod credential;
 pub mod event;
 pub mod handler;
+pub mod jwks;
 pub mod keys;
 pub mod kind;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod logging;
 pub mod metrics;
+#[cfg(feature = "network")]
+pub mod network;
+pub mod opaque;
 pub mod policy;
 pub mod publishable_key;
 pub mod rejection;

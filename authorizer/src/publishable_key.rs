@@ -20,6 +20,8 @@ pub struct PublishableKey {
     pub issuer: String,
     /// `__session_<suffix>`: the app's own session cookie.
     pub session_cookie: String,
+    /// `pk_live_` (a production instance) rather than `pk_test_`.
+    pub live: bool,
 }
 
 /// Reads a publishable key. The error says what a key looks like; a publishable key is public,
@@ -55,6 +57,7 @@ pub fn parse(key: &str) -> Result<PublishableKey, String> {
     Ok(PublishableKey {
         issuer: format!("https://{host}"),
         session_cookie: format!("{SESSION_COOKIE}_{}", cookie_suffix(key)),
+        live: key.starts_with("pk_live_"),
     })
 }
 

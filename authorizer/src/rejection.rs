@@ -55,6 +55,21 @@ pub enum Rejection {
     MissingSessionId,
     /// `sts` is `pending`: the session has not finished its required steps.
     PendingSession,
+    /// Clerk's Backend API does not know this opaque credential (404): invented, deleted, or
+    /// another instance's.
+    UnknownCredential,
+    /// Clerk says the opaque credential was revoked.
+    Revoked,
+    /// Clerk's Backend API could not be asked: a timeout, a 5xx, a 429 or a connection error.
+    ClerkApiUnavailable,
+    /// Clerk's Backend API refused our secret key (401), even after re-reading it.
+    ClerkSecretKeyInvalid,
+    /// This execution environment reached `CLERK_API_CALLS_PER_SECOND`: refused without a call.
+    ClerkApiRateLimited,
+    /// Clerk's Backend API answered 200 with something other than the record asked for.
+    ClerkApiBadAnswer,
+    /// A token needed keys from `CLERK_JWKS_URL`, and none could be loaded.
+    JwksUnavailable,
 }
 
 impl Rejection {
@@ -84,6 +99,27 @@ impl Rejection {
             Rejection::MissingClientId => "missing_client_id",
             Rejection::MissingSessionId => "missing_sid",
             Rejection::PendingSession => "pending_session",
+            Rejection::UnknownCredential => "unknown_credential",
+            Rejection::Revoked => "revoked",
+            Rejection::ClerkApiUnavailable => "clerk_api_unavailable",
+            Rejection::ClerkSecretKeyInvalid => "clerk_secret_key_invalid",
+            Rejection::ClerkApiRateLimited => "clerk_api_rate_limited",
+            Rejection::ClerkApiBadAnswer => "clerk_api_bad_answer",
+            Rejection::JwksUnavailable => "jwks_unavailable",
         }
+    }
+
+    /// True when the refusal says nothing about the credential, only that it could not be
+    /// checked: it must not be cached by API Gateway, so it is answered with an error (REST's
+    /// 401, an HTTP API's 500), never with a Deny or `isAuthorized: false`.
+    pub fn is_outage(self) -> bool {
+        matches!(
+            self,
+            Rejection::ClerkApiUnavailable
+                | Rejection::ClerkSecretKeyInvalid
+                | Rejection::ClerkApiRateLimited
+                | Rejection::ClerkApiBadAnswer
+                | Rejection::JwksUnavailable
+        )
     }
 }

@@ -256,6 +256,7 @@ fn reason(unmet: Unmet, role_named: bool) -> &'static str {
         Unmet::Machine => "machine_not_allowed",
         Unmet::Client => "client_not_allowed",
         Unmet::Scope => "missing_scope",
+        Unmet::Subject => "subject_not_allowed",
         Unmet::NotASession => "session_conditions_unmet",
         Unmet::NoRole => "no_role",
         Unmet::Role if !role_named => "role_without_rules",

@@ -2,14 +2,17 @@
 //!
 //! jsonwebtoken reads the header (so `alg` is one of its typed algorithms); the signature is
 //! checked with keys parsed once at init (see `keys`), and only then is the payload decoded.
-//! Header fields that could name a key (`jwk`, `jku`, `x5u`, `kid`) are never consulted: only
-//! the configured keys verify.
+//! Header fields that could name a key (`jwk`, `jku`, `x5u`) are never consulted: only the
+//! configured keys verify. With `CLERK_JWKS_URL`, `kid` picks among the instance's keys (and
+//! an unknown one may trigger a bounded refetch, see `jwks`); with `CLERK_JWT_KEY` it is
+//! ignored.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+use crate::jwks::KeyRing;
 use crate::keys::RsaKey;
 use crate::kind::{self, Kinds, TokenKind};
 use crate::rejection::Rejection;
@@ -38,10 +41,21 @@ pub struct ClaimChecks {
     pub oauth_audiences: Option<Vec<String>>,
 }
 
+/// Where the signing keys come from.
+#[derive(Debug)]
+pub enum Keys {
+    /// `CLERK_JWT_KEY`: parsed once at init, never changing.
+    Pem(Vec<RsaKey>),
+    /// `CLERK_JWKS_URL`, loaded (`Authorizer::connect`).
+    Jwks(KeyRing),
+    /// `CLERK_JWKS_URL`, not loaded yet: every token is refused as an outage.
+    Unloaded,
+}
+
 /// The keys and checks that decide whether a token is genuine and current.
 #[derive(Debug)]
 pub struct Verifier {
-    keys: Vec<RsaKey>,
+    keys: Keys,
     checks: ClaimChecks,
 }
 
@@ -99,7 +113,22 @@ impl Claims {
 impl Verifier {
     /// A verifier over keys parsed at init and the checks to apply.
     pub fn new(keys: Vec<RsaKey>, checks: ClaimChecks) -> Self {
+        Verifier::with_keys(Keys::Pem(keys), checks)
+    }
+
+    /// A verifier over keys from any source.
+    pub fn with_keys(keys: Keys, checks: ClaimChecks) -> Self {
         Verifier { keys, checks }
+    }
+
+    /// True while the keys of `CLERK_JWKS_URL` are still to be loaded.
+    pub fn needs_keys(&self) -> bool {
+        matches!(self.keys, Keys::Unloaded)
+    }
+
+    /// Installs the keys loaded from `CLERK_JWKS_URL`.
+    pub fn set_key_ring(&mut self, ring: KeyRing) {
+        self.keys = Keys::Jwks(ring);
     }
 
     /// The checks it applies.
@@ -139,11 +168,18 @@ impl Verifier {
             .decode(signature)
             .map_err(|_| Rejection::Malformed)?;
         let signed = &token.as_bytes()[..header.len() + 1 + payload.len()];
-        if !self
-            .keys
-            .iter()
-            .any(|key| key.verifies(alg, signed, &signature))
-        {
+        let verified = match &self.keys {
+            Keys::Pem(keys) => keys.iter().any(|key| key.verifies(alg, signed, &signature)),
+            Keys::Jwks(ring) => {
+                let kid = jose.kid.as_deref();
+                ring.keys(kid, now)
+                    .iter()
+                    .filter(|(id, _)| kid.is_none() || id.as_deref() == kid)
+                    .any(|(_, key)| key.verifies(alg, signed, &signature))
+            }
+            Keys::Unloaded => return Err(Rejection::JwksUnavailable),
+        };
+        if !verified {
             return Err(Rejection::BadSignature);
         }
 
@@ -212,6 +248,8 @@ impl Verifier {
                 }
                 Ok(())
             }
+            // Opaque only: never a JWT (`kind::classify` has no row for it).
+            TokenKind::ApiKey => Err(Rejection::WrongTokenCategory),
             TokenKind::OAuth => {
                 if claims.str("client_id").is_none_or(str::is_empty) {
                     return Err(Rejection::MissingClientId);

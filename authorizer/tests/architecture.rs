@@ -10,6 +10,9 @@ fn edges() -> BTreeMap<String, Vec<String>> {
     let mut graph = BTreeMap::new();
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue; // src/bin: binaries, not library modules
+        }
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         if ["lib", "main"].contains(&name.as_str()) {
             continue;

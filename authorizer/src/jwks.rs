@@ -1,0 +1,162 @@
+//! Signing keys from a JWKS URL (`CLERK_JWKS_URL`, normally the Frontend API's
+//! `/.well-known/jwks.json`), so that a rotated key is picked up without a redeploy.
+//!
+//! Loaded at cold start; then refetched only when a token needs it, and boundedly:
+//! - a token whose `kid` is not in the set triggers at most one refetch per
+//!   `UNKNOWN_KID_REFETCH_SECONDS`, so forged `kid`s cannot amplify into fetches;
+//! - the set is refreshed at most every `REFRESH_SECONDS`, so a removed key stops working;
+//! - a failed refetch keeps the keys we have.
+
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::clerk_api::{Transport, MAX_BODY_BYTES, REQUEST_TIMEOUT};
+use crate::keys::{self, RsaKey};
+
+/// How often a `kid` we do not know may cause a refetch.
+pub const UNKNOWN_KID_REFETCH_SECONDS: u64 = 300;
+/// How old the set may get before a token that needs it refreshes it.
+pub const REFRESH_SECONDS: u64 = 600;
+
+/// A JWKS document's key: only the fields we read.
+#[derive(Deserialize)]
+struct Jwk {
+    kty: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, rename = "use")]
+    usage: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Document {
+    keys: Vec<Jwk>,
+}
+
+/// Reads a JWKS document: its RSA signing keys of `keys::MIN_RSA_BITS` or more for RS256,
+/// RS384 or RS512, each with its `kid`. Other keys are skipped; a document with none is an
+/// error.
+pub fn parse(document: &[u8]) -> Result<Vec<(Option<String>, RsaKey)>, String> {
+    if document.len() > MAX_BODY_BYTES {
+        return Err(format!("is over {MAX_BODY_BYTES} bytes"));
+    }
+    let document: Document =
+        serde_json::from_slice(document).map_err(|e| format!("is not a JWKS document ({e})"))?;
+    let usable = |jwk: &Jwk| {
+        jwk.kty == "RSA"
+            && jwk.usage.as_deref().is_none_or(|u| u == "sig")
+            && jwk
+                .alg
+                .as_deref()
+                .is_none_or(|a| matches!(a, "RS256" | "RS384" | "RS512"))
+    };
+    let keys: Vec<_> = document
+        .keys
+        .iter()
+        .filter(|jwk| usable(jwk))
+        .filter_map(|jwk| {
+            let n = URL_SAFE_NO_PAD.decode(jwk.n.as_deref()?).ok()?;
+            let e = URL_SAFE_NO_PAD.decode(jwk.e.as_deref()?).ok()?;
+            let key = keys::from_components(&n, &e).ok()?;
+            Some((jwk.kid.clone(), key))
+        })
+        .collect();
+    if keys.is_empty() {
+        return Err(format!(
+            "holds no RSA signing key of {} bits or more for RS256/384/512",
+            keys::MIN_RSA_BITS
+        ));
+    }
+    Ok(keys)
+}
+
+/// The keys we hold and when we last fetched them.
+#[derive(Debug, Default)]
+struct Ring {
+    keys: Arc<Vec<(Option<String>, RsaKey)>>,
+    fetched_at: u64,
+    unknown_kid_fetch_at: Option<u64>,
+}
+
+/// The keys of `CLERK_JWKS_URL`, refreshed within the bounds above.
+pub struct KeyRing {
+    url: String,
+    transport: Arc<dyn Transport>,
+    ring: Mutex<Ring>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRing {
+    /// Loads the keys at `url` at `now` (cold start): an error stops the function at init.
+    pub fn load(url: &str, transport: Arc<dyn Transport>, now: u64) -> Result<KeyRing, String> {
+        let keys = fetch(transport.as_ref(), url)?;
+        Ok(KeyRing {
+            url: url.to_string(),
+            transport,
+            ring: Mutex::new(Ring {
+                keys: Arc::new(keys),
+                fetched_at: now,
+                unknown_kid_fetch_at: None,
+            }),
+        })
+    }
+
+    /// The keys that may verify a token with this `kid`, at `now`: refetched first when the
+    /// set is older than `REFRESH_SECONDS`, or when `kid` is unknown and no such refetch
+    /// happened in the last `UNKNOWN_KID_REFETCH_SECONDS`.
+    pub fn keys(&self, kid: Option<&str>, now: u64) -> Arc<Vec<(Option<String>, RsaKey)>> {
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let known = |ring: &Ring| {
+            kid.is_none_or(|kid| ring.keys.iter().any(|(k, _)| k.as_deref() == Some(kid)))
+        };
+        let stale = now.saturating_sub(ring.fetched_at) >= REFRESH_SECONDS;
+        let may_chase_kid = ring
+            .unknown_kid_fetch_at
+            .is_none_or(|at| now.saturating_sub(at) >= UNKNOWN_KID_REFETCH_SECONDS);
+        let chase_kid = !known(&ring) && may_chase_kid;
+        if stale || chase_kid {
+            if chase_kid {
+                ring.unknown_kid_fetch_at = Some(now);
+            }
+            match fetch(self.transport.as_ref(), &self.url) {
+                Ok(keys) => {
+                    ring.keys = Arc::new(keys);
+                    ring.fetched_at = now;
+                }
+                // Keep the keys we have; try again at the next bound.
+                Err(problem) => {
+                    tracing::warn!(url = %self.url, "CLERK_JWKS_URL could not be refreshed: {problem}");
+                    ring.fetched_at = now;
+                }
+            }
+        }
+        ring.keys.clone()
+    }
+}
+
+/// One GET of the document, parsed.
+fn fetch(transport: &dyn Transport, url: &str) -> Result<Vec<(Option<String>, RsaKey)>, String> {
+    let reply = transport
+        .get(url, REQUEST_TIMEOUT)
+        .map_err(|failure| format!("could not be fetched ({failure:?})"))?;
+    if reply.status != 200 {
+        return Err(format!("answered HTTP {}", reply.status));
+    }
+    parse(&reply.body)
+}

@@ -1,0 +1,426 @@
+//! Clerk's opaque credentials (`ak_…` API keys, `mt_…` M2M tokens, `oat_…` OAuth tokens):
+//! recognised by their prefix, checked for shape before any call, verified by Clerk's Backend
+//! API through a [`Transport`], and remembered briefly so that neither a busy caller nor a
+//! flood of invented keys turns into a flood of calls.
+//!
+//! The revocation window is the in-process cache (`CACHE_SECONDS`) plus API Gateway's
+//! authorizer cache TTL: a revoked key may still open the API for that long.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::digest::{digest, SHA256};
+use serde_json::{Map, Value};
+
+use crate::clerk_api::{self, Answer, Record, Transport};
+use crate::kind::TokenKind;
+use crate::rejection::Rejection;
+use crate::token::Place;
+use crate::verify::Claims;
+
+/// The longest credential after its prefix, in URL-safe characters.
+pub const MAX_OPAQUE_CHARS: usize = 256;
+/// How long a verified or unknown credential is remembered, at most.
+pub const CACHE_SECONDS: u64 = 60;
+/// How many credentials are remembered at most; beyond, the oldest answers are forgotten.
+pub const MAX_CACHED: usize = 10_000;
+/// `CLERK_API_CALLS_PER_SECOND`'s default: calls to Clerk per second per execution
+/// environment, beyond which a new credential is refused without a call.
+pub const DEFAULT_CALLS_PER_SECOND: u32 = 20;
+
+/// The prefixes of Clerk's opaque credentials and the kind each one is.
+const PREFIXES: [(&str, TokenKind); 3] = [
+    ("ak_", TokenKind::ApiKey),
+    ("mt_", TokenKind::Machine),
+    ("oat_", TokenKind::OAuth),
+];
+
+/// The kind of opaque credential `token` claims to be, by its prefix; `None` for a JWT or
+/// anything else. A credential with a known prefix but a bad body is `Err(Malformed)`.
+pub fn recognise(token: &str) -> Option<Result<TokenKind, Rejection>> {
+    let (prefix, kind) = PREFIXES.iter().find(|(p, _)| token.starts_with(p))?;
+    let body = &token[prefix.len()..];
+    let url_safe = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    Some(
+        if !body.is_empty() && body.len() <= MAX_OPAQUE_CHARS && body.bytes().all(url_safe) {
+            Ok(*kind)
+        } else {
+            Err(Rejection::Malformed)
+        },
+    )
+}
+
+/// What the opaque path checks beyond Clerk's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpaqueChecks {
+    /// The opaque kinds accepted: `api_key`, and `m2m_token`/`oauth_token` when a secret
+    /// key is configured.
+    pub accepted: crate::kind::Kinds,
+    /// This API's machine id: an M2M token's `scopes` (the machines it may call) must name it.
+    pub machine_id: Option<String>,
+    /// `OAUTH_AUDIENCE`: Clerk's record of an opaque OAuth token names no audience, so when
+    /// this is set, opaque OAuth tokens are refused (their JWT form carries `aud`).
+    pub oauth_audiences: Option<Vec<String>>,
+    /// Calls to Clerk per second, at most.
+    pub calls_per_second: u32,
+}
+
+/// A remembered answer.
+#[derive(Debug, Clone)]
+enum Cached {
+    Verified(Arc<Record>),
+    /// Unknown, revoked, expired or refused: all final for the cache's lifetime.
+    Refused(Rejection),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Keyed by SHA-256 of the credential: the credential itself is never kept.
+    entries: HashMap<[u8; 32], (Cached, u64)>,
+    /// The second the call count is for, and the count.
+    window: (u64, u32),
+}
+
+/// Verifies opaque credentials through Clerk, with the cache and the call cap.
+pub struct OpaqueVerifier {
+    checks: OpaqueChecks,
+    transport: Arc<dyn Transport>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for OpaqueVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpaqueVerifier")
+            .field("checks", &self.checks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpaqueVerifier {
+    /// A verifier that calls Clerk through `transport`.
+    pub fn new(checks: OpaqueChecks, transport: Arc<dyn Transport>) -> Self {
+        OpaqueVerifier {
+            checks,
+            transport,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Verifies `token`, an opaque credential of `kind` found at `place`, at `now_ms`
+    /// (milliseconds since the epoch).
+    pub fn verify(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        place: Place,
+        now_ms: u64,
+    ) -> Result<Claims, Rejection> {
+        if !self.checks.accepted.contains(kind) {
+            return Err(Rejection::TokenNotAccepted);
+        }
+        // As Clerk's SDK: machine credentials come in `Authorization` only.
+        if place != Place::Authorization {
+            return Err(Rejection::MachineTokenOutsideHeader);
+        }
+        let now = now_ms / 1000;
+        let key: [u8; 32] = digest(&SHA256, token.as_bytes())
+            .as_ref()
+            .try_into()
+            .expect("SHA-256 is 32 bytes");
+        let record = match self.cached(&key, now) {
+            Some(Cached::Verified(record)) => record,
+            Some(Cached::Refused(rejection)) => return Err(rejection),
+            None => {
+                if !self.admit_call(now) {
+                    return Err(Rejection::ClerkApiRateLimited);
+                }
+                let answer = clerk_api::exchange(self.transport.as_ref(), kind, token, now_ms);
+                let cached = match answer {
+                    Answer::Verified(record) => Cached::Verified(Arc::new(record)),
+                    Answer::Unknown => Cached::Refused(Rejection::UnknownCredential),
+                    Answer::Refused => Cached::Refused(Rejection::Malformed),
+                    Answer::Revoked => Cached::Refused(Rejection::Revoked),
+                    Answer::Expired => Cached::Refused(Rejection::Expired),
+                    // Outages are never remembered: the next request asks again.
+                    Answer::SecretInvalid => return Err(Rejection::ClerkSecretKeyInvalid),
+                    Answer::Unavailable => return Err(Rejection::ClerkApiUnavailable),
+                    Answer::BadAnswer => return Err(Rejection::ClerkApiBadAnswer),
+                };
+                self.remember(key, &cached, now);
+                match cached {
+                    Cached::Verified(record) => record,
+                    Cached::Refused(rejection) => return Err(rejection),
+                }
+            }
+        };
+        if record.expiration_ms.is_some_and(|at| at <= now_ms) {
+            return Err(Rejection::Expired);
+        }
+        self.check(kind, &record)?;
+        Ok(claims(kind, &record))
+    }
+
+    fn check(&self, kind: TokenKind, record: &Record) -> Result<(), Rejection> {
+        let checks = &self.checks;
+        match kind {
+            // The machines an M2M token may call are its scopes; Clerk's SDK does not check
+            // them, and without this any of the instance's machines could call this API.
+            TokenKind::Machine => {
+                let own = checks.machine_id.as_deref();
+                if !record.scopes.iter().any(|s| Some(s.as_str()) == own) {
+                    return Err(Rejection::WrongAudience);
+                }
+            }
+            TokenKind::OAuth => {
+                if record.client_id.as_deref().is_none_or(str::is_empty) {
+                    return Err(Rejection::MissingClientId);
+                }
+                if checks.oauth_audiences.is_some() {
+                    return Err(Rejection::WrongAudience);
+                }
+            }
+            TokenKind::ApiKey | TokenKind::Session => {}
+        }
+        Ok(())
+    }
+
+    fn cached(&self, key: &[u8; 32], now: u64) -> Option<Cached> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.entries.get(key) {
+            Some((cached, until)) if now < *until => Some(cached.clone()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, key: [u8; 32], cached: &Cached, now: u64) {
+        let mut until = now + CACHE_SECONDS;
+        if let Cached::Verified(record) = cached {
+            // Never past the credential's own end.
+            if let Some(at) = record.expiration_ms {
+                until = until.min(at / 1000);
+            }
+        }
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.entries.len() >= MAX_CACHED {
+            state.entries.retain(|_, (_, u)| now < *u);
+        }
+        if state.entries.len() >= MAX_CACHED {
+            // Still full of live answers: forget the refusals first (they are the cheap ones
+            // an attacker makes), then everything.
+            state
+                .entries
+                .retain(|_, (c, _)| matches!(c, Cached::Verified(_)));
+            if state.entries.len() >= MAX_CACHED {
+                state.entries.clear();
+            }
+        }
+        state.entries.insert(key, (cached.clone(), until));
+    }
+
+    /// Counts one call in the current second, unless the cap is reached.
+    fn admit_call(&self, now: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.window.0 != now {
+            state.window = (now, 0);
+        }
+        if state.window.1 >= self.checks.calls_per_second {
+            return false;
+        }
+        state.window.1 += 1;
+        true
+    }
+}
+
+/// Clerk's record as claims, so that the credential, the rules and the context read opaque
+/// and JWT credentials alike: `sub`, `scope` (space-separated), `client_id`, `name`, `jti`.
+fn claims(kind: TokenKind, record: &Record) -> Claims {
+    let mut payload = Map::new();
+    let mut put = |name: &str, value: &str| {
+        payload.insert(name.into(), Value::String(value.into()));
+    };
+    put("sub", &record.subject);
+    put("jti", &record.id);
+    if kind != TokenKind::Machine {
+        put("scope", &record.scopes.join(" "));
+    }
+    if let Some(client) = &record.client_id {
+        put("client_id", client);
+    }
+    if let Some(name) = &record.name {
+        put("name", name);
+    }
+    Claims::of_kind(kind, payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clerk_api::{Failure, Reply, SecretKey};
+    use crate::kind::Kinds;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn prefixes_and_shape_are_checked_before_any_call() {
+        assert_eq!(recognise("ak_abc-DEF_9"), Some(Ok(TokenKind::ApiKey)));
+        assert_eq!(recognise("mt_x"), Some(Ok(TokenKind::Machine)));
+        assert_eq!(recognise("oat_x"), Some(Ok(TokenKind::OAuth)));
+        assert_eq!(
+            recognise(&format!("ak_{}", "a".repeat(256))),
+            Some(Ok(TokenKind::ApiKey))
+        );
+        for bad in ["ak_", "ak_a.b", "ak_a b", "mt_é", "oat_a/b", "ak_a=="] {
+            assert_eq!(recognise(bad), Some(Err(Rejection::Malformed)), "{bad}");
+        }
+        assert_eq!(
+            recognise(&format!("ak_{}", "a".repeat(257))),
+            Some(Err(Rejection::Malformed))
+        );
+        assert_eq!(recognise("eyJhbGciOiJSUzI1NiJ9.e30.sig"), None);
+        assert_eq!(recognise("sk_test_x"), None);
+    }
+
+    /// A Clerk that knows one key and counts the calls.
+    struct OneKey {
+        calls: AtomicUsize,
+        status: u16,
+    }
+
+    impl Transport for OneKey {
+        fn post(&self, _: &str, body: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.status != 200 {
+                return Ok(Reply {
+                    status: self.status,
+                    body: Vec::new(),
+                });
+            }
+            if body != r#"{"secret":"ak_good"}"# {
+                return Ok(Reply {
+                    status: 404,
+                    body: Vec::new(),
+                });
+            }
+            let record = r#"{"object":"api_key","id":"ak_id","name":"CI","subject":"org_1",
+                "scopes":["tasks:read"],"revoked":false,"expired":false,"expiration":null}"#;
+            Ok(Reply {
+                status: 200,
+                body: record.into(),
+            })
+        }
+        fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
+            Err(Failure::Connect)
+        }
+        fn reload_secrets(&self) -> bool {
+            false
+        }
+    }
+
+    fn verifier(status: u16, calls_per_second: u32) -> (OpaqueVerifier, Arc<OneKey>) {
+        let clerk = Arc::new(OneKey {
+            calls: AtomicUsize::new(0),
+            status,
+        });
+        let checks = OpaqueChecks {
+            accepted: Kinds::of(&[TokenKind::ApiKey]),
+            machine_id: None,
+            oauth_audiences: None,
+            calls_per_second,
+        };
+        (OpaqueVerifier::new(checks, clerk.clone()), clerk)
+    }
+
+    const T: u64 = 1_800_000_000_000;
+
+    #[test]
+    fn answers_are_remembered_for_a_minute_and_outages_never() {
+        let (v, clerk) = verifier(200, 100);
+        let calls = || clerk.calls.load(Ordering::SeqCst);
+        let claims = v
+            .verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
+            .unwrap();
+        assert_eq!(
+            (claims.subject(), claims.str("scope")),
+            ("org_1", Some("tasks:read"))
+        );
+        assert_eq!(
+            v.verify("ak_bad", TokenKind::ApiKey, Place::Authorization, T),
+            Err(Rejection::UnknownCredential)
+        );
+        v.verify(
+            "ak_good",
+            TokenKind::ApiKey,
+            Place::Authorization,
+            T + 59_000,
+        )
+        .unwrap();
+        let _ = v.verify(
+            "ak_bad",
+            TokenKind::ApiKey,
+            Place::Authorization,
+            T + 59_000,
+        );
+        assert_eq!(calls(), 2);
+        v.verify(
+            "ak_good",
+            TokenKind::ApiKey,
+            Place::Authorization,
+            T + 60_000,
+        )
+        .unwrap();
+        assert_eq!(calls(), 3);
+
+        let (v, clerk) = verifier(503, 100);
+        for _ in 0..3 {
+            assert_eq!(
+                v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T),
+                Err(Rejection::ClerkApiUnavailable)
+            );
+        }
+        assert_eq!(
+            clerk.calls.load(Ordering::SeqCst),
+            6,
+            "one retry each, nothing cached"
+        );
+    }
+
+    #[test]
+    fn calls_are_capped_per_second() {
+        let (v, clerk) = verifier(200, 3);
+        let results: Vec<_> = (0..5)
+            .map(|i| {
+                v.verify(
+                    &format!("ak_{i}"),
+                    TokenKind::ApiKey,
+                    Place::Authorization,
+                    T,
+                )
+            })
+            .collect();
+        assert_eq!(clerk.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(results[4], Err(Rejection::ClerkApiRateLimited));
+        // The next second has a new allowance, and remembered answers need none.
+        assert_eq!(
+            v.verify("ak_0", TokenKind::ApiKey, Place::Authorization, T + 1000),
+            Err(Rejection::UnknownCredential)
+        );
+        assert_eq!(clerk.calls.load(Ordering::SeqCst), 3);
+        assert!(v
+            .verify("ak_good", TokenKind::ApiKey, Place::Authorization, T + 1000)
+            .is_ok());
+    }
+
+    #[test]
+    fn only_accepted_kinds_from_the_authorization_header_are_looked_up() {
+        let (v, clerk) = verifier(200, 100);
+        assert_eq!(
+            v.verify("mt_x", TokenKind::Machine, Place::Authorization, T),
+            Err(Rejection::TokenNotAccepted)
+        );
+        assert_eq!(
+            v.verify("ak_good", TokenKind::ApiKey, Place::Cookie, T),
+            Err(Rejection::MachineTokenOutsideHeader)
+        );
+        assert_eq!(clerk.calls.load(Ordering::SeqCst), 0);
+    }
+}
