@@ -7,6 +7,7 @@
 //! `authorizer::policy`); `server` is the HTTP side.
 
 pub mod access_log;
+pub mod clerk_api;
 pub mod cli;
 pub mod cors;
 pub mod dynamodb;

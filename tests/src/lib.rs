@@ -1134,3 +1134,120 @@ pub fn seeded_task(id: &str, title: &str, created_by: &str) -> api_handlers::tas
         version: 1,
     }
 }
+
+/// The dev instance's secret key, known only to the local Clerk API (`events/clerk-api.json`).
+pub const DEV_SECRET_KEY: &str = "sk_test_devonly0local0clerk0api0000000000001";
+/// The demo worker's machine secret key, for `/m2m_tokens/verify`.
+pub const DEV_MACHINE_SECRET_KEY: &str = "ak_devonly0worker0machine0key00000001";
+/// The `kid` of the DEV-ONLY key in the local JWKS.
+pub const DEV_KID: &str = "ins_devonly_1";
+/// The sample organisation's API key: `tasks:read tasks:write`, named "CI pipeline".
+pub const SAMPLE_ORG_API_KEY: &str = "ak_devonly0org0ci0pipeline00000000001";
+/// A user's API key (the editor's): `tasks:read`.
+pub const SAMPLE_USER_API_KEY: &str = "ak_devonly0editor0script00000000000001";
+/// A revoked API key.
+pub const REVOKED_API_KEY: &str = "ak_devonly0revoked0000000000000000001";
+/// An expired API key.
+pub const EXPIRED_API_KEY: &str = "ak_devonly0expired0000000000000000001";
+/// Another instance's API key: well-formed, unknown here (404).
+pub const FOREIGN_API_KEY: &str = "ak_otherinstance0000000000000000000001";
+/// The demo worker's opaque M2M token, targeting the demo API.
+pub const SAMPLE_OPAQUE_M2M: &str = "mt_devonly0worker0opaque00000000000001";
+/// The sample OAuth app's opaque access token for the editor: `tasks:read`.
+pub const SAMPLE_OPAQUE_OAUTH: &str = "oat_devonly0sampleapp0opaque000000001";
+/// A revoked opaque OAuth token.
+pub const REVOKED_OPAQUE_OAUTH: &str = "oat_devonly0revoked00000000000000001";
+
+/// The JWKS of `(kid, private PEM)` keys, as Clerk publishes it.
+pub fn jwks(keys: &[(&str, &str)]) -> Value {
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|(kid, pem)| {
+            let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("RSA key");
+            let mut jwk = serde_json::to_value(
+                jsonwebtoken::jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).expect("JWK"),
+            )
+            .expect("JSON");
+            jwk["kid"] = json!(kid);
+            jwk["use"] = json!("sig");
+            jwk
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
+/// Signs `claims` RS256 with `private_pem`, naming `kid` in the header.
+pub fn sign_with_kid(claims: &Value, private_pem: &str, kid: &str) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_string());
+    let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).expect("RSA key");
+    jsonwebtoken::encode(&header, claims, &key).expect("signing cannot fail")
+}
+
+/// Clerk's Backend API answer for an opaque credential: `object` is `api_key`,
+/// `machine_to_machine_token` or `clerk_idp_oauth_access_token`; times in milliseconds.
+pub fn opaque_answer(object: &str, id: &str, subject: &str, scopes: &[&str]) -> Value {
+    let mut answer = json!({
+        "object": object,
+        "id": id,
+        "subject": subject,
+        "scopes": scopes,
+        "claims": null,
+        "revoked": false,
+        "revocation_reason": null,
+        "expired": false,
+        "expiration": null,
+        "created_at": SAMPLE_IAT * 1000,
+        "updated_at": SAMPLE_IAT * 1000,
+    });
+    if object == "api_key" {
+        answer["type"] = json!("api_key");
+        answer["name"] = json!("");
+    }
+    answer
+}
+
+/// `events/clerk-api.json`: what the local Clerk API knows (`mint clerk-api` writes it).
+pub fn clerk_api_file() -> Value {
+    let entry = |secret: &str, answer: Value| json!({ "secret": secret, "answer": answer });
+    let api_key = |id: &str, subject: &str, scopes: &[&str], name: &str| {
+        let mut answer = opaque_answer("api_key", id, subject, scopes);
+        answer["name"] = json!(name);
+        answer
+    };
+    let mut revoked = api_key(
+        "ak_id_revoked",
+        SAMPLE_EDITOR,
+        &["tasks:read"],
+        "old laptop",
+    );
+    revoked["revoked"] = json!(true);
+    revoked["revocation_reason"] = json!("leaked");
+    let mut expired = api_key("ak_id_expired", SAMPLE_EDITOR, &["tasks:read"], "trial");
+    expired["expired"] = json!(true);
+    expired["expiration"] = json!((SAMPLE_IAT + 86_400) * 1000);
+    let mut oauth = opaque_answer(
+        "clerk_idp_oauth_access_token",
+        "oat_id_1",
+        SAMPLE_EDITOR,
+        &["tasks:read"],
+    );
+    oauth["client_id"] = json!(SAMPLE_OAUTH_CLIENT);
+    let mut revoked_oauth = oauth.clone();
+    revoked_oauth["id"] = json!("oat_id_revoked");
+    revoked_oauth["revoked"] = json!(true);
+    json!({
+        "secret_keys": [DEV_SECRET_KEY],
+        "machine_secret_keys": [DEV_MACHINE_SECRET_KEY],
+        "credentials": [
+            entry(SAMPLE_ORG_API_KEY, api_key("ak_id_org_ci", SAMPLE_ORG, &["tasks:read", "tasks:write"], "CI pipeline")),
+            entry(SAMPLE_USER_API_KEY, api_key("ak_id_editor", SAMPLE_EDITOR, &["tasks:read"], "editor's script")),
+            entry(REVOKED_API_KEY, revoked),
+            entry(EXPIRED_API_KEY, expired),
+            entry(SAMPLE_OPAQUE_M2M, opaque_answer("machine_to_machine_token", "mt_id_worker", SAMPLE_WORKER, &[DEV_MACHINE_ID])),
+            entry(SAMPLE_OPAQUE_OAUTH, oauth),
+            entry(REVOKED_OPAQUE_OAUTH, revoked_oauth),
+        ],
+        "jwks": jwks(&[(DEV_KID, DEV_PRIVATE_KEY)]),
+    })
+}

@@ -3,6 +3,7 @@
 
 mod common;
 
+use authorizer::kind::TokenKind;
 use authorizer::{Config, ConfigError};
 use common::*;
 
@@ -290,7 +291,13 @@ fn warnings(overrides: &[(&str, &str)]) -> Vec<String> {
 
 #[test]
 fn accepted_tokens_is_a_strict_list_and_blank_means_sessions_only() {
-    for value in ["session_token,,m2m_token", ",", "m2m", "session", "api_key"] {
+    for value in [
+        "session_token,,m2m_token",
+        ",",
+        "m2m",
+        "session",
+        "api_keys",
+    ] {
         assert_refused(
             &[("ACCEPTED_TOKENS", value)],
             "ACCEPTED_TOKENS",
@@ -367,11 +374,15 @@ fn conditions_no_token_of_the_entry_can_meet_stop_init() {
         ),
         (
             r#"{"scope": "tasks:read"}"#,
-            "\"scope\" only holds for oauth_token",
+            "\"scope\" only holds for oauth_token, api_key",
         ),
         (
             r#"{"token": "m2m_token", "scope": "x"}"#,
-            "\"scope\" only holds for oauth_token",
+            "\"scope\" only holds for oauth_token, api_key",
+        ),
+        (
+            r#"{"token": "oauth_token", "subject": "org_1"}"#,
+            "\"subject\" only holds for api_key",
         ),
         (
             r#"{"client": "client_1"}"#,
@@ -389,7 +400,7 @@ fn conditions_no_token_of_the_entry_can_meet_stop_init() {
             r#"{"token": "m2m_token", "machine": "user_1"}"#,
             "name Clerk machine ids",
         ),
-        (r#"{"token": "api_key"}"#, "unknown token kind"),
+        (r#"{"token": "api_keys"}"#, "unknown token kind"),
         (r#"{"token": []}"#, "non-empty string"),
         (r#"{"impersonation": "no"}"#, "true or false"),
         (r#"{"scopes": "x"}"#, "unknown condition"),
@@ -514,4 +525,71 @@ fn the_documented_machine_callers_settings_are_a_valid_configuration() {
     .expect("the settings of docs/token-kinds.md are valid");
     assert_eq!(config.rules.len(), 4);
     assert_eq!(config.verifier.checks().accepted.list().len(), 3);
+}
+
+#[test]
+fn network_settings_stop_init_naming_the_variable() {
+    let api_key = ("ACCEPTED_TOKENS", "session_token,api_key");
+    assert_refused(&[api_key], "CLERK_SECRET_KEY", "Backend API");
+    // The dev publishable key is a test key: a live secret key belongs to another instance.
+    assert_refused(
+        &[api_key, ("CLERK_SECRET_KEY", "sk_live_abc")],
+        "CLERK_SECRET_KEY",
+        "live secret key",
+    );
+    assert_refused(
+        &[api_key, ("CLERK_SECRET_KEY", "pk_test_abc")],
+        "CLERK_SECRET_KEY",
+        "sk_test_",
+    );
+    assert_refused(
+        &[
+            ("CLERK_SECRET_KEY", "sk_test_a"),
+            (
+                "CLERK_SECRET_KEY_ARN",
+                "arn:aws:secretsmanager:us-east-1:1:secret:x",
+            ),
+        ],
+        "CLERK_SECRET_KEY_ARN",
+        "only one",
+    );
+    assert_refused(
+        &[("CLERK_MACHINE_SECRET_KEY", "sk_test_abc")],
+        "CLERK_MACHINE_SECRET_KEY",
+        "ak_",
+    );
+    assert_refused(
+        &[(
+            "CLERK_JWKS_URL",
+            "https://clerk.dev-only.example/.well-known/jwks.json",
+        )],
+        "CLERK_JWKS_URL",
+        "together with CLERK_JWT_KEY",
+    );
+    assert_refused(
+        &[("CLERK_API_URL", "http://api.clerk.com")],
+        "CLERK_API_URL",
+        "https://",
+    );
+    // Never the value itself, in any of these messages.
+    let message = error(&[api_key, ("CLERK_SECRET_KEY", "sk_live_s3cr3t")]).to_string();
+    assert!(!message.contains("s3cr3t"), "{message}");
+}
+
+#[test]
+fn opaque_kinds_follow_the_secret_key() {
+    let machine = [
+        ("ACCEPTED_TOKENS", "session_token,m2m_token,oauth_token"),
+        ("MACHINE_ID", "mch_2tasksapi00000000000000001"),
+    ];
+    let without = Config::from_lookup(dev_lookup(&machine)).unwrap();
+    assert!(!without.needs_network(), "JWT forms need no secret");
+    let mut with = machine.to_vec();
+    with.push(("CLERK_SECRET_KEY", "sk_test_abc"));
+    let with = Config::from_lookup(dev_lookup(&with)).unwrap();
+    assert!(with.needs_network());
+    assert_eq!(
+        with.opaque.accepted.list(),
+        [TokenKind::Machine, TokenKind::OAuth]
+    );
 }

@@ -20,6 +20,12 @@ usage:
                                               and DIR/../api)
   mint env                                    print the demo settings as KEY='VALUE' lines
   mint expected                               print each sample's expected answer and reason
+  mint clerk-api                              print the local Clerk API's credentials file
+                                              (events/clerk-api.json) with the dev JWKS
+  mint api-key [--subject S] [--scopes \"A B\"] [--name N] [--revoked] [--expired]
+                                              print a new API key's entry for the local Clerk
+                                              API (POST it to <url>/_credentials, or add it to
+                                              the file's \"credentials\")
   mint help | --help | -h                     print this
 
 token options:
@@ -88,6 +94,8 @@ fn run(args: &[String]) -> Result<String, String> {
     let (command, rest) = args.split_first().ok_or("missing command")?;
     match command.as_str() {
         "token" => Ok(format!("{}\n", token(&Options::parse(rest)?)?)),
+        "clerk-api" => Ok(format!("{:#}\n", clerk_api_file())),
+        "api-key" => api_key(rest),
         "event" => {
             let options = Options::parse(rest)?;
             let token = token(&options)?;
@@ -358,4 +366,40 @@ fn event(flavour: &str, token: &str, route: &str) -> Result<Value, String> {
         }
         other => return Err(format!("unknown flavour {other:?}")),
     })
+}
+
+/// `mint api-key`: a fresh `ak_…` and Clerk's answer for it, as a credentials-file entry.
+fn api_key(args: &[String]) -> Result<String, String> {
+    let mut subject = SAMPLE_ORG.to_string();
+    let mut scopes = "tasks:read".to_string();
+    let mut name = "minted".to_string();
+    let (mut revoked, mut expired) = (false, false);
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().cloned().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--subject" => subject = value()?,
+            "--scopes" => scopes = value()?,
+            "--name" => name = value()?,
+            "--revoked" => revoked = true,
+            "--expired" => expired = true,
+            other => return Err(format!("unknown api-key option {other}")),
+        }
+    }
+    if !subject.starts_with("user_") && !subject.starts_with("org_") {
+        return Err("--subject must be a user_… or org_… id".into());
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let secret = format!("ak_devonly{nanos:032x}");
+    let scopes: Vec<&str> = scopes.split_whitespace().collect();
+    let mut answer = opaque_answer("api_key", &format!("ak_id_{nanos:x}"), &subject, &scopes);
+    answer["name"] = json!(name);
+    answer["revoked"] = json!(revoked);
+    answer["expired"] = json!(expired);
+    Ok(format!(
+        "{}\n",
+        json!({ "secret": secret, "answer": answer })
+    ))
 }

@@ -108,22 +108,23 @@ pub struct RealAuthorizer {
 impl RealAuthorizer {
     /// Builds the binary if needed and starts it with exactly `env` (plus Lambda's own).
     pub fn start<K: AsRef<str>, V: AsRef<str>>(env: &[(K, V)]) -> RealAuthorizer {
+        RealAuthorizer::start_binary("authorizer", env)
+    }
+
+    /// The same, for one of the package's binaries (`authorizer-networked`).
+    pub fn start_binary<K: AsRef<str>, V: AsRef<str>>(
+        name: &str,
+        env: &[(K, V)],
+    ) -> RealAuthorizer {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "clerk-apigw-authorizer",
-                "--bin",
-                "authorizer",
-            ])
+            .args(["build", "-q", "-p", "clerk-apigw-authorizer", "--bin", name])
             .status()
             .unwrap();
         assert!(status.success());
         let api = runtime_api::RuntimeApi::start().unwrap();
-        let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/authorizer";
+        let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/" + name;
         let mut child = Command::new(binary)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))

@@ -1,0 +1,411 @@
+//! Opaque credentials and JWKS keys over real HTTP: the real `authorizer-networked` binary
+//! against the local Clerk API (`local-clerk-api`), started per test with
+//! `events/clerk-api.json`'s credentials.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+
+/// The local Clerk API in its own process.
+struct LocalClerk {
+    child: Child,
+    url: String,
+}
+
+impl LocalClerk {
+    fn start() -> LocalClerk {
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "local-gateway",
+                "--bin",
+                "local-clerk-api",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let root = env!("CARGO_MANIFEST_DIR").to_string() + "/..";
+        let mut child = Command::new(root.clone() + "/target/debug/local-clerk-api")
+            .args(["--credentials", &(root + "/events/clerk-api.json")])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        LocalClerk {
+            child,
+            url: url.trim().to_string(),
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, body: &Value) {
+        let url = format!("{}{path}", self.url);
+        let agent = ureq::Agent::new_with_defaults();
+        let response = match method {
+            "PUT" => agent.put(&url).send(body.to_string().as_str()),
+            _ => agent.post(&url).send(body.to_string().as_str()),
+        };
+        assert!(response.unwrap().status().is_success());
+    }
+
+    fn fault(&self, fault: &str) {
+        self.send(
+            "POST",
+            "/_control",
+            &json!({"fault": fault, "delay_ms": 5000}),
+        );
+    }
+
+    /// (verify calls, JWKS calls) so far.
+    fn calls(&self) -> (u64, u64) {
+        let mut response = ureq::get(&format!("{}/_calls", self.url)).call().unwrap();
+        let calls: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (
+            calls["verify"].as_u64().unwrap(),
+            calls["jwks"].as_u64().unwrap(),
+        )
+    }
+
+    /// The authorizer's settings against this Clerk: `dev_env()` with opaque credentials.
+    fn env(&self, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = dev_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .filter(|(k, _)| k != "OAUTH_AUDIENCE")
+            .collect();
+        env.extend([
+            ("CLERK_API_URL".to_string(), self.url.clone()),
+            ("CLERK_SECRET_KEY".into(), DEV_SECRET_KEY.into()),
+            (
+                "CLERK_MACHINE_SECRET_KEY".into(),
+                DEV_MACHINE_SECRET_KEY.into(),
+            ),
+            (
+                "ACCEPTED_TOKENS".into(),
+                "session_token,m2m_token,oauth_token,api_key".into(),
+            ),
+            ("ACCESS_RULES".into(), RULES.into()),
+            ("CLERK_API_CALLS_PER_SECOND".into(), "1000".into()),
+        ]);
+        for (key, value) in overrides {
+            env.retain(|(k, _)| k != key);
+            env.push((key.to_string(), value.to_string()));
+        }
+        env
+    }
+}
+
+impl Drop for LocalClerk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// API keys by scope, the demo worker, and the sample OAuth app.
+const RULES: &str = r#"[
+  {"routes": ["GET /tasks", "GET /tasks/*"], "when": {"token": "api_key", "scope": "tasks:read"}},
+  {"routes": ["POST /tasks"], "when": {"token": "api_key", "scope": "tasks:write"}},
+  {"routes": ["GET /reports/*"], "when": {"token": "api_key", "subject": "org_2sample0000000000000000001"}},
+  {"routes": ["GET /tasks", "POST /tasks"], "when": {"token": "m2m_token", "machine": "mch_2worker0000000000000000001"}},
+  {"routes": ["GET /tasks"], "when": {"token": "oauth_token", "scope": "tasks:read"}},
+  {"routes": ["GET /me"]}
+]"#;
+
+fn bearer(credential: &str) -> String {
+    format!("Bearer {credential}")
+}
+
+fn networked(env: &[(String, String)]) -> RealAuthorizer {
+    RealAuthorizer::start_binary("authorizer-networked", env)
+}
+
+/// The allowed routes of a policy answer.
+fn allowed(reply: &runtime_api::Reply) -> Vec<String> {
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    let statement = &answer["policyDocument"]["Statement"][0];
+    assert_eq!(statement["Effect"], "Allow", "{answer}");
+    let resources = match &statement["Resource"] {
+        Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    };
+    resources
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .unwrap()
+                .trim_start_matches(API_PREFIX)
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_valid_api_key_is_allowed_on_its_entries_routes_with_its_owner_and_scopes() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(reply.ok(), "{line}");
+    assert_eq!(line["reason"], "allowed", "{line}");
+    assert_eq!(
+        allowed(&reply),
+        ["GET/tasks", "GET/tasks/*", "POST/tasks", "GET/reports/*",]
+    );
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["principalId"], SAMPLE_ORG);
+    assert_eq!(
+        answer["context"],
+        json!({
+            "sub": SAMPLE_ORG, "token_type": "api_key", "org_id": SAMPLE_ORG,
+            "scopes": "tasks:read tasks:write", "key_name": "CI pipeline",
+        })
+    );
+
+    // A user's key: its scopes only, and no organisation.
+    let (reply, _) = authorizer.decide(&token_event(&bearer(SAMPLE_USER_API_KEY), "GET /tasks"));
+    assert_eq!(allowed(&reply), ["GET/tasks", "GET/tasks/*"]);
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["context"]["sub"], SAMPLE_EDITOR);
+    assert!(answer["context"].get("org_id").is_none());
+    // The secret never reaches a log line.
+    assert!(!authorizer
+        .lines()
+        .iter()
+        .any(|l| l.contains(SAMPLE_ORG_API_KEY) || l.contains(DEV_SECRET_KEY)));
+}
+
+#[test]
+fn revoked_expired_unknown_and_foreign_keys_are_refused() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    for (key, reason) in [
+        (REVOKED_API_KEY, "revoked"),
+        (EXPIRED_API_KEY, "expired"),
+        ("ak_neverissued000000000000000000001", "unknown_credential"),
+        (FOREIGN_API_KEY, "unknown_credential"),
+        ("ak_has.a.dot", "malformed"),
+        (REVOKED_OPAQUE_OAUTH, "revoked"),
+    ] {
+        let (reply, line) = authorizer.decide(&token_event(&bearer(key), "GET /tasks"));
+        assert!(!reply.ok(), "{key}");
+        assert_eq!(
+            reply.body,
+            r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#.replace(
+                r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#,
+                &reply.body
+            )
+        );
+        assert_eq!(line["reason"], reason, "{key}: {line}");
+    }
+    // In a cookie, an API key is not even looked up.
+    let before = clerk.calls().0;
+    let cookie = rest_request_event(
+        json!({"Cookie": format!("__session={SAMPLE_ORG_API_KEY}")}),
+        "GET /tasks",
+    );
+    let (_, line) = authorizer.decide(&cookie);
+    assert_eq!(line["reason"], "machine_token_outside_header");
+    assert_eq!(clerk.calls().0, before);
+}
+
+#[test]
+fn opaque_m2m_and_oauth_tokens_are_verified_by_clerk() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_OPAQUE_M2M), "POST /tasks"));
+    assert_eq!(line["reason"], "allowed", "{line}");
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["context"]["machine_id"], SAMPLE_WORKER);
+    assert_eq!(answer["context"]["token_type"], "m2m_token");
+
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_OPAQUE_OAUTH), "GET /tasks"));
+    assert_eq!(line["reason"], "allowed", "{line}");
+    let answer: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["context"]["client_id"], SAMPLE_OAUTH_CLIENT);
+    assert_eq!(answer["context"]["scopes"], "tasks:read");
+
+    // Another API's M2M token: Clerk knows it, but it does not target this API.
+    let mut other = opaque_answer(
+        "machine_to_machine_token",
+        "mt_id_other",
+        SAMPLE_WORKER,
+        &["mch_2someoneelse000000000000001"],
+    );
+    other["claims"] = json!(null);
+    clerk.send(
+        "POST",
+        "/_credentials",
+        &json!({"secret": "mt_devonly0otherapi", "answer": other}),
+    );
+    let (_, line) = authorizer.decide(&token_event(&bearer("mt_devonly0otherapi"), "GET /tasks"));
+    assert_eq!(line["reason"], "wrong_audience", "{line}");
+
+    // Without a secret key, only the JWT forms: an opaque token is not accepted.
+    let jwt_only = RealAuthorizer::start(&dev_env());
+    let (_, line) = jwt_only.decide(&token_event(&bearer(SAMPLE_OPAQUE_M2M), "GET /tasks"));
+    assert_eq!(line["reason"], "token_not_accepted", "{line}");
+}
+
+#[test]
+fn a_hundred_unknown_keys_cost_at_most_a_hundred_calls_once() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    let keys: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "ak_random{i:04}{:016x}",
+                std::process::id() as u64 * 7919 + i
+            )
+        })
+        .collect();
+    let before = clerk.calls().0;
+    for key in &keys {
+        let (_, line) = authorizer.decide(&token_event(&bearer(key), "GET /tasks"));
+        assert_eq!(line["reason"], "unknown_credential");
+    }
+    let first = clerk.calls().0 - before;
+    assert!(first <= 100, "{first} calls");
+    for key in &keys {
+        authorizer.decide(&token_event(&bearer(key), "GET /tasks"));
+    }
+    assert_eq!(
+        clerk.calls().0 - before,
+        first,
+        "the same keys again cost no call"
+    );
+}
+
+#[test]
+fn calls_beyond_the_cap_are_refused_without_calling() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[("CLERK_API_CALLS_PER_SECOND", "3")]));
+    let before = clerk.calls().0;
+    let reasons: Vec<Value> = (0..10)
+        .map(|i| {
+            authorizer
+                .decide(&token_event(&bearer(&format!("ak_cap{i}")), "GET /tasks"))
+                .1["reason"]
+                .clone()
+        })
+        .collect();
+    assert!(
+        reasons.contains(&json!("clerk_api_rate_limited")),
+        "{reasons:?}"
+    );
+    // A second may have turned between two requests: at most two seconds' allowance.
+    assert!(clerk.calls().0 - before <= 6);
+}
+
+#[test]
+fn an_outage_is_refused_fast_uncached_and_recovers() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    let http = http_v2_event(
+        json!({"authorization": bearer(SAMPLE_ORG_API_KEY)}),
+        &[],
+        "GET /tasks",
+    );
+    for fault in ["500", "429", "slow"] {
+        clerk.fault(fault);
+        for event in [
+            token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"),
+            http.clone(),
+        ] {
+            let started = Instant::now();
+            let (reply, line) = authorizer.decide(&event);
+            assert!(
+                started.elapsed() < Duration::from_millis(3500),
+                "{fault}: {:?}",
+                started.elapsed()
+            );
+            // An error, never a Deny or isAuthorized: false, which API Gateway would cache.
+            assert!(!reply.ok(), "{fault}: {}", reply.body);
+            assert_eq!(line["reason"], "clerk_api_unavailable", "{fault}: {line}");
+        }
+    }
+    clerk.fault("none");
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(reply.ok(), "{line}");
+}
+
+#[test]
+fn a_wrong_secret_key_is_a_configuration_fault() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[("CLERK_SECRET_KEY", "sk_test_notthisinstance")]));
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(!reply.ok());
+    assert_eq!(line["reason"], "clerk_secret_key_invalid", "{line}");
+}
+
+fn jwks_env(clerk: &LocalClerk) -> Vec<(String, String)> {
+    let url = format!("{}/.well-known/jwks.json", clerk.url);
+    let mut env = clerk.env(&[("CLERK_JWKS_URL", url.as_str())]);
+    env.retain(|(k, _)| !k.starts_with("CLERK_JWT_KEY") && !k.contains("SECRET"));
+    env.retain(|(k, _)| k != "ACCEPTED_TOKENS" && k != "ACCESS_RULES");
+    env
+}
+
+fn session_token(private_pem: &str, kid: &str) -> String {
+    let now = authorizer::now();
+    sign_with_kid(
+        &clerk_claims(SAMPLE_EDITOR, json!({"role": "member"}), now - 5, now + 600),
+        private_pem,
+        kid,
+    )
+}
+
+#[test]
+fn in_jwks_mode_a_key_added_after_cold_start_is_accepted_after_one_refetch() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&jwks_env(&clerk));
+    let (reply, line) = authorizer.decide(&token_event(
+        &bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)),
+        "GET /tasks",
+    ));
+    assert!(reply.ok(), "{line}");
+    let (_, loaded) = clerk.calls();
+    assert_eq!(loaded, 1, "loaded once, at cold start");
+
+    clerk.send(
+        "PUT",
+        "/_jwks",
+        &jwks(&[
+            (DEV_KID, DEV_PRIVATE_KEY),
+            ("ins_rotated", FOREIGN_PRIVATE_KEY),
+        ]),
+    );
+    let (reply, line) = authorizer.decide(&token_event(
+        &bearer(&session_token(FOREIGN_PRIVATE_KEY, "ins_rotated")),
+        "GET /tasks",
+    ));
+    assert!(reply.ok(), "{line}");
+    assert_eq!(clerk.calls().1, 2, "one refetch");
+}
+
+#[test]
+fn in_jwks_mode_random_kids_cause_at_most_one_refetch() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&jwks_env(&clerk));
+    for i in 0..100 {
+        let (_, line) = authorizer.decide(&token_event(
+            &bearer(&session_token(FOREIGN_PRIVATE_KEY, &format!("forged{i}"))),
+            "GET /tasks",
+        ));
+        assert_eq!(line["reason"], "bad_signature");
+    }
+    assert!(
+        clerk.calls().1 <= 2,
+        "cold start plus at most one refetch: {:?}",
+        clerk.calls()
+    );
+}
