@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::credential::Credential;
 use crate::event::{Flavour, Request};
 use crate::jwks::KeyRing;
-use crate::opaque::{self, OpaqueVerifier};
+use crate::opaque::{self, OpaqueCheck, OpaqueVerifier};
 use crate::policy::{self, Effect, Resources};
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
@@ -83,7 +83,7 @@ pub struct Authorizer {
     /// depends on the route. Fixed by the configuration, so judged once here.
     simple_responses_vary_by_route: bool,
     /// Opaque credentials, verified with Clerk: present once `connect`ed.
-    opaque: Option<OpaqueVerifier>,
+    opaque: Option<Box<dyn OpaqueCheck>>,
 }
 
 impl Authorizer {
@@ -115,11 +115,11 @@ impl Authorizer {
                     variable: "CLERK_JWKS_URL",
                     problem,
                 })?;
-            config.verifier.set_key_ring(ring);
+            config.verifier.set_key_source(Box::new(ring));
         }
         let opaque = OpaqueVerifier::new(config.opaque.clone(), transport);
         let mut authorizer = Authorizer::new(config);
-        authorizer.opaque = Some(opaque);
+        authorizer.opaque = Some(Box::new(opaque));
         Ok(authorizer)
     }
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::clerk_api::{Transport, MAX_BODY_BYTES, REQUEST_TIMEOUT};
 use crate::keys::{self, RsaKey};
+use crate::verify::KeySource;
 
 /// How often a `kid` we do not know may cause a refetch.
 pub const UNKNOWN_KID_REFETCH_SECONDS: u64 = 300;
@@ -116,11 +117,13 @@ impl KeyRing {
             }),
         })
     }
+}
 
+impl KeySource for KeyRing {
     /// The keys that may verify a token with this `kid`, at `now`: refetched first when the
     /// set is older than `REFRESH_SECONDS`, or when `kid` is unknown and no such refetch
     /// happened in the last `UNKNOWN_KID_REFETCH_SECONDS`.
-    pub fn keys(&self, kid: Option<&str>, now: u64) -> Arc<Vec<(Option<String>, RsaKey)>> {
+    fn keys(&self, kid: Option<&str>, now: u64) -> Arc<Vec<(Option<String>, RsaKey)>> {
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let known = |ring: &Ring| {
             kid.is_none_or(|kid| ring.keys.iter().any(|(k, _)| k.as_deref() == Some(kid)))

@@ -60,9 +60,10 @@
 //! # Stability
 //!
 //! From 0.2 the crate follows semantic versioning (see `CHANGELOG.md`). The decision is
-//! synchronous and pure on purpose; verification that needs the network (Clerk's Backend API
-//! for opaque tokens, keys from a JWKS URL) will be added behind a trait the caller implements,
-//! so that `handle` stays a plain function and existing callers keep compiling.
+//! synchronous and pure on purpose. Verification that needs the network (Clerk's Backend API
+//! for API keys and opaque tokens, keys from a JWKS URL) goes through a
+//! [`clerk_api::Transport`] given to [`Authorizer::connect`]: `network::Network` (feature
+//! `network`) over HTTPS, or your own. `handle` stays a plain function.
 //!
 //! # The pipeline
 //!

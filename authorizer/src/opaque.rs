@@ -81,6 +81,31 @@ struct State {
     window: (u64, u32),
 }
 
+/// What the handler asks of the opaque path. A trait object, so that a binary that never
+/// connects to Clerk links none of it.
+pub trait OpaqueCheck: Send + Sync + std::fmt::Debug {
+    /// Verifies `token`, an opaque credential of `kind` found at `place`, at `now_ms`.
+    fn verify(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        place: Place,
+        now_ms: u64,
+    ) -> Result<Claims, Rejection>;
+}
+
+impl OpaqueCheck for OpaqueVerifier {
+    fn verify(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        place: Place,
+        now_ms: u64,
+    ) -> Result<Claims, Rejection> {
+        OpaqueVerifier::verify(self, token, kind, place, now_ms)
+    }
+}
+
 /// Verifies opaque credentials through Clerk, with the cache and the call cap.
 pub struct OpaqueVerifier {
     checks: OpaqueChecks,

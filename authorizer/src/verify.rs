@@ -12,7 +12,6 @@ use base64::Engine;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
-use crate::jwks::KeyRing;
 use crate::keys::RsaKey;
 use crate::kind::{self, Kinds, TokenKind};
 use crate::rejection::Rejection;
@@ -46,10 +45,17 @@ pub struct ClaimChecks {
 pub enum Keys {
     /// `CLERK_JWT_KEY`: parsed once at init, never changing.
     Pem(Vec<RsaKey>),
-    /// `CLERK_JWKS_URL`, loaded (`Authorizer::connect`).
-    Jwks(KeyRing),
+    /// `CLERK_JWKS_URL`, loaded (`Authorizer::connect`). Behind a trait object so that a
+    /// binary that never connects links none of the JWKS code.
+    Jwks(Box<dyn KeySource>),
     /// `CLERK_JWKS_URL`, not loaded yet: every token is refused as an outage.
     Unloaded,
+}
+
+/// Keys that can change while the function runs (`jwks::KeyRing`).
+pub trait KeySource: Send + Sync + std::fmt::Debug {
+    /// The keys that may verify a token with this `kid`, at `now`.
+    fn keys(&self, kid: Option<&str>, now: u64) -> std::sync::Arc<Vec<(Option<String>, RsaKey)>>;
 }
 
 /// The keys and checks that decide whether a token is genuine and current.
@@ -127,8 +133,8 @@ impl Verifier {
     }
 
     /// Installs the keys loaded from `CLERK_JWKS_URL`.
-    pub fn set_key_ring(&mut self, ring: KeyRing) {
-        self.keys = Keys::Jwks(ring);
+    pub fn set_key_source(&mut self, source: Box<dyn KeySource>) {
+        self.keys = Keys::Jwks(source);
     }
 
     /// The checks it applies.
