@@ -12,6 +12,7 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--api-id LogicalId=id ...] [--release] [--bin-dir DIR] [--no-build]
                      [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
                      [--watch [--build-command CMD]]
+                     [--clerk-api URL | --clerk-credentials F] [--clerk-jwks]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -44,6 +45,17 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
   --dynamodb-endpoint URL   a DynamoDB-compatible server to create the template's tables on
                             (default: local-gateway starts moto_server from .venv on a free
                             port; its data lives until the gateway stops)
+  --clerk-api URL           Clerk's Backend API for the authorizer (CLERK_API_URL), e.g. a
+                            running local-clerk-api; default: when the env file sets
+                            CLERK_SECRET_KEY (or with --clerk-jwks), local-gateway starts the
+                            local Clerk API itself from --clerk-credentials
+  --clerk-credentials F     the local Clerk API's credentials (default events/clerk-api.json
+                            beside the template)
+  --clerk-jwks              JWKS mode: the template's ClerkJwksUrl is the local Clerk API's
+                            /.well-known/jwks.json, and CLERK_JWT_KEY is left empty
+
+  A CLERK_SECRET_KEY in the env file reaches the authorizer as production does: local-gateway
+  puts it in moto's Secrets Manager and passes the secret's ARN (parameter ClerkSecretKeyArn).
 ";
 
 #[derive(Debug, Clone)]
@@ -68,6 +80,15 @@ pub struct Options {
     pub watch: bool,
     /// What `--watch` runs to rebuild (through `sh -c`, in the template's directory).
     pub build_command: Option<String>,
+    /// `--clerk-api`: an external Clerk Backend API.
+    pub clerk_api: Option<String>,
+    /// `--clerk-credentials`: the local Clerk API's file.
+    pub clerk_credentials: Option<PathBuf>,
+    /// `--clerk-jwks`: keys from the local Clerk API's JWKS.
+    pub clerk_jwks: bool,
+    /// Values that replace the env file's (set by local-gateway itself, e.g. the local Clerk
+    /// API's URL); not a command-line option.
+    pub env_overrides: BTreeMap<String, String>,
 }
 
 impl Options {
@@ -108,6 +129,10 @@ impl Options {
             verbose: false,
             watch: false,
             build_command: None,
+            clerk_api: None,
+            clerk_credentials: None,
+            clerk_jwks: false,
+            env_overrides: BTreeMap::new(),
         };
         let mut i = 0;
         while i < args.len() {
@@ -127,6 +152,7 @@ impl Options {
                 "--release" => Some(&mut o.release),
                 "--verbose" => Some(&mut o.verbose),
                 "--watch" => Some(&mut o.watch),
+                "--clerk-jwks" => Some(&mut o.clerk_jwks),
                 _ => None,
             };
             if let Some(on) = switch {
@@ -151,6 +177,8 @@ impl Options {
                 "--account-id" => o.account_id = value(i)?,
                 "--bin-dir" => o.bin_dir = Some(value(i)?.into()),
                 "--dynamodb-endpoint" => o.dynamodb_endpoint = Some(value(i)?),
+                "--clerk-api" => o.clerk_api = Some(value(i)?),
+                "--clerk-credentials" => o.clerk_credentials = Some(value(i)?.into()),
                 "--concurrency" => {
                     o.concurrency = value(i)?
                         .parse()

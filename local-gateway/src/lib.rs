@@ -8,6 +8,7 @@
 
 pub mod access_log;
 pub mod clerk_api;
+pub mod clerk_setup;
 pub mod cli;
 pub mod cors;
 pub mod dynamodb;
@@ -39,6 +40,8 @@ pub fn load(options: &Options) -> Result<App, String> {
         )
         .map_err(|e| format!("--env-file {}: {e}", path.display()))?,
     };
+    let mut env_file = env_file;
+    env_file.extend(options.env_overrides.clone());
     let settings = Settings {
         parameter_overrides: options.parameter_overrides.clone(),
         env_file,
@@ -74,14 +77,16 @@ fn build(app: &App, options: &Options, template_dir: &Path) -> Result<(), String
 }
 
 /// Runs the gateway until Ctrl-C or SIGTERM; then stops every function process.
-pub async fn run(options: Options) -> Result<(), String> {
-    let mut app = load(&options)?;
+pub async fn run(mut options: Options) -> Result<(), String> {
     let template_dir = options
         .template
         .parent()
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
+    // Before the template is read: its conditions depend on the secret's ARN.
+    let clerk = clerk_setup::prepare(&mut options, &template_dir).await?;
+    let mut app = load(&options)?;
     if options.build {
         build(&app, &options, &template_dir)?;
     }
@@ -91,8 +96,9 @@ pub async fn run(options: Options) -> Result<(), String> {
             .unwrap_or_else(|| template_dir.join("target"))
             .join(options.profile_dir())
     });
-    let dynamodb = tables(&app, &options, &template_dir).await?;
-    let environment = local_environment(&options, dynamodb.endpoint());
+    let dynamodb = tables(&app, &options, &template_dir, clerk.moto_endpoint()).await?;
+    let mut environment = local_environment(&options, dynamodb.endpoint());
+    environment.extend(clerk.environment());
     for function in app.functions.values_mut() {
         function.environment.extend(environment.iter().cloned());
     }
@@ -195,13 +201,20 @@ impl Tables {
 }
 
 /// Starts the local DynamoDB-compatible server if needed, and creates the template's tables.
-async fn tables(app: &App, options: &Options, project: &Path) -> Result<Tables, String> {
+async fn tables(
+    app: &App,
+    options: &Options,
+    project: &Path,
+    moto: Option<&str>,
+) -> Result<Tables, String> {
     if app.tables.is_empty() {
         return Ok(Tables::None);
     }
-    let tables = match &options.dynamodb_endpoint {
-        Some(endpoint) => Tables::External(endpoint.clone()),
-        None => Tables::Started(dynamodb::LocalServer::start(project)?),
+    let tables = match (&options.dynamodb_endpoint, moto) {
+        (Some(endpoint), _) => Tables::External(endpoint.clone()),
+        // The moto_server already started for the Clerk secret serves DynamoDB too.
+        (None, Some(endpoint)) => Tables::External(endpoint.to_string()),
+        (None, None) => Tables::Started(dynamodb::LocalServer::start(project)?),
     };
     let endpoint = tables.endpoint().unwrap_or_default();
     dynamodb::create_tables(&dynamodb::client(endpoint, &options.region), &app.tables).await?;

@@ -517,7 +517,10 @@ fn every_checkov_skip_has_a_reason_and_the_hardening_parameters_have_their_defau
             {
                 let id = skip["id"].as_str().unwrap_or_default();
                 let comment = skip["comment"].as_str().unwrap_or_default();
-                assert!(id.starts_with("CKV_"), "{path} {name}: {skip}");
+                assert!(
+                    id.starts_with("CKV_") || id.starts_with("CKV2_"),
+                    "{path} {name}: {skip}"
+                );
                 assert!(
                     comment.len() > 30,
                     "{path} {name} {id}: a skip needs its reason"

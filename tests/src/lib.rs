@@ -85,6 +85,36 @@ pub fn dev_env() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// API keys by scope: the sample organisation's CI key may read and write tasks, a user's
+/// key with `tasks:read` may read.
+pub const DEV_API_KEY_RULES: &str = r#"[{"routes":["GET /tasks","GET /tasks/*","GET /me"],"when":{"token":"api_key","scope":"tasks:read"}},{"routes":["POST /tasks","PATCH /tasks/*"],"when":{"token":"api_key","scope":"tasks:write"}}]"#;
+
+/// The dev settings with Clerk's Backend API: the local Clerk API's secret key, `api_key`
+/// accepted (and the opaque M2M and OAuth forms), and `DEV_API_KEY_RULES` on top of the dev
+/// rules. `OAUTH_AUDIENCE` is left out: Clerk's record of an opaque OAuth token has none.
+pub fn dev_api_key_env() -> Vec<(&'static str, String)> {
+    let mut rules: Vec<Value> = serde_json::from_str(&dev_access_rules()).expect("rules");
+    let api_keys: Vec<Value> = serde_json::from_str(DEV_API_KEY_RULES).expect("rules");
+    rules.extend(api_keys);
+    let mut env: Vec<(&'static str, String)> = dev_env()
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "ACCEPTED_TOKENS" | "ACCESS_RULES" | "OAUTH_AUDIENCE"))
+        .collect();
+    env.extend([
+        (
+            "ACCEPTED_TOKENS",
+            "session_token,m2m_token,oauth_token,api_key".to_string(),
+        ),
+        ("ACCESS_RULES", Value::Array(rules).to_string()),
+        ("CLERK_SECRET_KEY", DEV_SECRET_KEY.to_string()),
+        (
+            "CLERK_MACHINE_SECRET_KEY",
+            DEV_MACHINE_SECRET_KEY.to_string(),
+        ),
+    ]);
+    env
+}
+
 /// Looks a setting up in `dev_env()` with `overrides` on top; for `Config::from_lookup`.
 pub fn dev_lookup<'a>(overrides: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| {

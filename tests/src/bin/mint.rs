@@ -18,7 +18,11 @@ usage:
                                               print an authorizer event carrying a new token
   mint samples [DIR]                          write every sample event (default events/authorizer,
                                               and DIR/../api)
-  mint env                                    print the demo settings as KEY='VALUE' lines
+  mint env [--api-keys]                       print the demo settings as KEY='VALUE' lines
+                                              (--api-keys: with the local Clerk API's secret
+                                              key, api_key accepted and its rules; for
+                                              local-gateway, which puts the key in Secrets
+                                              Manager)
   mint expected                               print each sample's expected answer and reason
   mint clerk-api                              print the local Clerk API's credentials file
                                               (events/clerk-api.json) with the dev JWKS
@@ -133,10 +137,17 @@ fn run(args: &[String]) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             Ok(written)
         }
-        "env" => Ok(dev_env()
-            .into_iter()
-            .map(|(k, v)| format!("{k}='{v}'\n"))
-            .collect()),
+        "env" => {
+            let env = match rest {
+                [] => dev_env(),
+                [flag] if flag == "--api-keys" => dev_api_key_env(),
+                _ => return Err("env takes no option but --api-keys".into()),
+            };
+            Ok(env
+                .into_iter()
+                .map(|(k, v)| format!("{k}='{v}'\n"))
+                .collect())
+        }
         "expected" => Ok(samples()
             .into_iter()
             .map(|s| format!("{}\t{:?}\t{}\n", s.file, s.answer, s.reason))
