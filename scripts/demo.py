@@ -245,28 +245,86 @@ def tasks_story(base, tokens):
     return rows, failures
 
 
-def gateway_table(env_file):
-    """Starts local-gateway on template.yaml with the DEV-ONLY key; curls both APIs."""
-    log_path = TARGET / "gateway.log"
+def start_gateway(env_file, log_path, port, *extra):
+    """Starts local-gateway on template.yaml (the binaries built above); returns the process,
+    its log and the two APIs' base URLs."""
     with socket.socket() as s:
-        if s.connect_ex(("127.0.0.1", GATEWAY_PORT)) == 0:
-            sys.exit(f"demo: port {GATEWAY_PORT} is busy; stop the other local-gateway first")
-    step("starting local-gateway with the DEV-ONLY key (the binaries built above); curl on both APIs")
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"demo: port {port} is busy; stop the other local-gateway first")
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [str(BIN_DIR / "local-gateway"), "--no-build", "--bin-dir", str(BIN_DIR),
-         "--env-file", str(env_file), "--port", str(GATEWAY_PORT)],
+         "--env-file", str(env_file), "--port", str(port), *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
     )
     bases = {}
     for line in proc.stdout:
-        if " at http://" in line:
+        if " at http://" in line and ("(REST API" in line or "(HTTP API" in line):
             bases["REST" if "(REST API" in line else "HTTP"] = line.split(" at ")[1].strip().rsplit("/prod", 1)[0]
         if "local-gateway: ready" in line:
             break
     else:
         log.close()
         sys.exit(f"demo: local-gateway did not start; see {log_path.relative_to(ROOT)}")
+    return proc, log, bases
+
+
+def stop_gateway(proc, log):
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+# Clerk over the network (docs/clerk-api.md): API keys verified by the local Clerk API, the
+# secret key in moto's Secrets Manager, the signing keys from the local JWKS (--clerk-jwks).
+NETWORK_CALLS = [
+    ("REST", "GET", "/prod/tasks", "organisation's API key (CI pipeline)", "ak_devonly0org0ci0pipeline00000000001", 200),
+    ("REST", "POST", "/prod/tasks", "organisation's API key (CI pipeline)", "ak_devonly0org0ci0pipeline00000000001", 201),
+    ("HTTP", "GET", "/tasks", "user's read-only API key", "ak_devonly0editor0script00000000000001", 200),
+    ("HTTP", "POST", "/tasks", "user's read-only API key", "ak_devonly0editor0script00000000000001", 403),
+    ("REST", "GET", "/prod/tasks", "revoked API key", "ak_devonly0revoked0000000000000000001", 401),
+    ("REST", "GET", "/prod/tasks", "unknown API key", "ak_neverissued000000000000000000000001", 401),
+    ("HTTP", "GET", "/tasks", "opaque OAuth token (oat_)", "oat_devonly0sampleapp0opaque000000001", 200),
+    ("REST", "GET", "/prod/tasks", "member's session (keys from the JWKS)", "member", 200),
+]
+
+
+def network_table():
+    """local-gateway with Clerk over the network: API keys and JWKS mode."""
+    env_file = TARGET / "api-keys.env"
+    env_file.write_text(mint("env", "--api-keys"))
+    step("local-gateway with Clerk over the network: the local Clerk API, the secret in moto's Secrets Manager, keys from the JWKS")
+    log_path = TARGET / "gateway-network.log"
+    proc, log, bases = start_gateway(env_file, log_path, GATEWAY_PORT + 10, "--clerk-jwks")
+    member = mint("token", "--role", "member", "--lifetime", "600").strip()
+    rows, failures = [], 0
+    try:
+        for api, method, path, who, credential, want in NETWORK_CALLS:
+            credential = member if credential == "member" else credential
+            command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method,
+                       "-H", f"Authorization: Bearer {credential}"]
+            if method == "POST":
+                command += ["-H", "Content-Type: application/json", "--data", '{"title":"From CI"}']
+            got = run(*command, bases[api] + path).stdout.strip()
+            ok = got == str(want)
+            failures += not ok
+            rows.append((f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"))
+    finally:
+        stop_gateway(proc, log)
+    print()
+    print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
+    print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
+    return len(rows), failures
+
+
+def gateway_table(env_file):
+    """Starts local-gateway on template.yaml with the DEV-ONLY key; curls both APIs."""
+    log_path = TARGET / "gateway.log"
+    step("starting local-gateway with the DEV-ONLY key (the binaries built above); curl on both APIs")
+    proc, log, bases = start_gateway(env_file, log_path, GATEWAY_PORT)
     tokens = {
         "admin": mint("token", "--role", "admin", "--lifetime", "600").strip(),
         "member": mint("token", "--role", "member", "--lifetime", "600").strip(),
@@ -322,12 +380,7 @@ def gateway_table(env_file):
             failures += not ok
             rows.append((f"{api} {method} {path}", f"{who} ({via})", got, "ok" if ok else f"MISMATCH: want {want}"))
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        stop_gateway(proc, log)
     print()
     print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
     print("\nThe tasks table (moto_server, started by local-gateway), on the HTTP API:\n")
@@ -355,6 +408,8 @@ def main():
         watcher.stop()
     print(f"\ndemo: watcher stopped; its log is {watcher.log_path.relative_to(ROOT)}")
     more, more_failures = gateway_table(env_file)
+    total, failures = total + more, failures + more_failures
+    more, more_failures = network_table()
     total, failures = total + more, failures + more_failures
     print(f"\ndemo: {total - failures} of {total} answers as expected")
     if failures:
