@@ -64,12 +64,16 @@ fn main() {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             handlers(std::path::Path::new(&bin_dir));
         }
+        Some("variants") => {
+            let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
+            variants(std::path::Path::new(&bin_dir));
+        }
         Some("bench") | None => {
             let node = flag("--node").unwrap_or_else(|| "bench/node-reference/index.js".into());
             bench(&bootstrap, &node);
         }
         Some(other) => {
-            eprintln!("usage: process-bench bench|soak|handlers|load [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
+            eprintln!("usage: process-bench bench|soak|handlers|load|variants [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
             std::process::exit(2);
         }
     }
@@ -459,4 +463,145 @@ fn soak(bootstrap: &str, invocations: usize) -> i32 {
     } else {
         1
     }
+}
+
+/// The authorizer's deployable variants, cold: `authorizer` (PEM, no network), and
+/// `authorizer-networked` with the secret key as a value (no call at init), with the key's ARN
+/// in moto's Secrets Manager (one signed `GetSecretValue` at init), and in JWKS mode (one GET
+/// of the local Clerk API's JWKS at init). Spawn → the first answer to a session token, and
+/// for the networked ones the first answer to an API key (cold, plus one call to the local
+/// Clerk API), interleaved, medians of `COLD_SPAWNS`.
+fn variants(bin_dir: &std::path::Path) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let clerk = runtime
+        .block_on(local_gateway::clerk_api::LocalClerkApi::start(
+            "events/clerk-api.json",
+            0,
+        ))
+        .expect("the local Clerk API");
+    let moto = local_gateway::dynamodb::LocalServer::start(std::path::Path::new("."))
+        .expect("moto_server (run scripts/setup)");
+    let arn = runtime
+        .block_on(local_gateway::clerk_setup::create_secret(
+            &moto.endpoint,
+            "us-east-1",
+            tests::DEV_SECRET_KEY,
+        ))
+        .expect("the secret in moto");
+    let now = authorizer::now();
+    let session = tests::mint(&tests::clerk_claims(
+        tests::SAMPLE_EDITOR,
+        serde_json::json!({"role": "admin"}),
+        now - 5,
+        now + 3600,
+    ));
+    let session_event = tests::token_event(&format!("Bearer {session}"), "GET /tasks").to_string();
+    let key_event = tests::token_event(
+        &format!("Bearer {}", tests::SAMPLE_ORG_API_KEY),
+        "GET /tasks",
+    )
+    .to_string();
+    let api_keys: Vec<(String, String)> = tests::dev_api_key_env()
+        .into_iter()
+        .filter(|(k, _)| !k.contains("SECRET"))
+        .map(|(k, v)| (k.to_string(), v))
+        .chain([("CLERK_API_URL".to_string(), clerk.url.clone())])
+        .collect();
+    let with = |extra: &[(&str, &str)], base: &[(String, String)]| {
+        let mut env = base.to_vec();
+        for (k, v) in extra {
+            env.retain(|(key, _)| key != k);
+            env.push((k.to_string(), v.to_string()));
+        }
+        env
+    };
+    let jwks_url = format!("{}/.well-known/jwks.json", clerk.url);
+    let dev: Vec<(String, String)> = tests::dev_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let cases: Vec<(&str, &str, Vec<(String, String)>)> = vec![
+        ("authorizer (PEM, networkless)", "authorizer", dev.clone()),
+        (
+            "authorizer-networked, secret key as a value",
+            "authorizer-networked",
+            with(&[("CLERK_SECRET_KEY", tests::DEV_SECRET_KEY)], &api_keys),
+        ),
+        (
+            "authorizer-networked, secret key from Secrets Manager (moto)",
+            "authorizer-networked",
+            with(
+                &[
+                    ("CLERK_SECRET_KEY_ARN", arn.as_str()),
+                    ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint.as_str()),
+                    ("AWS_ACCESS_KEY_ID", "local"),
+                    ("AWS_SECRET_ACCESS_KEY", "local"),
+                ],
+                &api_keys,
+            ),
+        ),
+        (
+            "authorizer-networked, keys from the JWKS",
+            "authorizer-networked",
+            with(
+                &[("CLERK_JWT_KEY", ""), ("CLERK_JWKS_URL", jwks_url.as_str())],
+                &dev,
+            ),
+        ),
+    ];
+    let cold = |binary: &str, env: &[(String, String)], event: &str| {
+        let emulator = RuntimeApi::start().expect("bind loopback");
+        let pending = emulator.submit(event.to_string(), INVOKE_TIMEOUT);
+        let started = Instant::now();
+        let child = Command::new(bin_dir.join(binary))
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_REGION", "us-east-1")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+        let reply = pending.wait(INVOKE_TIMEOUT).expect("an answer within 30 s");
+        assert!(reply.ok(), "{binary}: {}", reply.body);
+        stop(child);
+        reply.received.duration_since(started).as_secs_f64() * 1000.0
+    };
+    let mut session_ms = vec![vec![]; cases.len()];
+    let mut key_ms = vec![vec![]; cases.len()];
+    for _ in 0..COLD_SPAWNS {
+        for (i, (_, binary, env)) in cases.iter().enumerate() {
+            session_ms[i].push(cold(binary, env, &session_event));
+            if env.iter().any(|(k, _)| k == "CLERK_API_URL")
+                && env.iter().any(|(k, _)| k.starts_with("CLERK_SECRET_KEY"))
+            {
+                key_ms[i].push(cold(binary, env, &key_event));
+            }
+        }
+    }
+    println!("\nvariants: {COLD_SPAWNS} cold starts each, interleaved (medians; x86_64 here, the same binaries' host build)");
+    println!(
+        "{:<62} {:>22} {:>22}",
+        "variant", "cold → session answer", "cold → API key answer"
+    );
+    for (i, (name, _, _)) in cases.iter().enumerate() {
+        let key = if key_ms[i].is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:.2} ms", median(&mut key_ms[i]))
+        };
+        println!(
+            "{name:<62} {:>19.2} ms {key:>22}",
+            median(&mut session_ms[i])
+        );
+    }
+    drop(moto);
 }

@@ -111,7 +111,7 @@ pub async fn prepare(options: &mut Options, project: &Path) -> Result<ClerkSetup
 
 /// `CreateSecret` on moto (which does not check signatures; the credential scope names the
 /// region). Returns the secret's ARN.
-async fn create_secret(endpoint: &str, region: &str, value: &str) -> Result<String, String> {
+pub async fn create_secret(endpoint: &str, region: &str, value: &str) -> Result<String, String> {
     let address = endpoint.trim_start_matches("http://");
     let body = serde_json::json!({"Name": "clerk-secret-key", "SecretString": value}).to_string();
     let request = format!(
