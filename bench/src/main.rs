@@ -524,7 +524,8 @@ fn variants(bin_dir: &std::path::Path) {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    let cases: Vec<(&str, &str, Vec<(String, String)>)> = vec![
+    type Env = Vec<(String, String)>;
+    let cases: Vec<(&str, &str, Env)> = vec![
         ("authorizer (PEM, networkless)", "authorizer", dev.clone()),
         (
             "authorizer-networked, secret key as a value",
