@@ -163,3 +163,96 @@ fn fetch(transport: &dyn Transport, url: &str) -> Result<Vec<(Option<String>, Rs
     }
     parse(&reply.body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clerk_api::{Failure, Reply, SecretKey};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A 2048-bit modulus (any odd number of that size parses) and e = 65537.
+    fn jwk(kid: &str, bits: usize, extra: &str) -> String {
+        let n = URL_SAFE_NO_PAD.encode(vec![0xC5; bits / 8]);
+        format!(
+            r#"{{"kty":"RSA","kid":"{kid}","alg":"RS256","use":"sig","n":"{n}","e":"AQAB"{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn only_rsa_signing_keys_of_2048_bits_or_more_are_kept() {
+        let doc = format!(
+            r#"{{"keys":[{},{},{},{},{{"kty":"EC","kid":"ec","crv":"P-256","x":"AA","y":"AA"}}]}}"#,
+            jwk("good", 2048, ""),
+            jwk("weak", 1024, ""),
+            jwk("enc", 2048, "").replace(r#""use":"sig""#, r#""use":"enc""#),
+            jwk("hs", 2048, "").replace("RS256", "HS256"),
+        );
+        let keys = parse(doc.as_bytes()).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].0.as_deref(), Some("good"));
+        let weak_only = format!(r#"{{"keys":[{}]}}"#, jwk("weak", 1024, ""));
+        assert!(parse(weak_only.as_bytes()).unwrap_err().contains("2048"));
+        assert!(parse(b"[]").is_err());
+        assert!(parse(b"{\"keys\": {}}").is_err());
+    }
+
+    /// Serves `doc` (or fails when it is empty) and counts GETs.
+    struct Source {
+        doc: Mutex<String>,
+        gets: AtomicUsize,
+    }
+
+    impl Transport for Source {
+        fn post(&self, _: &str, _: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
+            unreachable!()
+        }
+        fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
+            self.gets.fetch_add(1, Ordering::SeqCst);
+            let doc = self.doc.lock().unwrap().clone();
+            if doc.is_empty() {
+                return Err(Failure::Connect);
+            }
+            Ok(Reply {
+                status: 200,
+                body: doc.into_bytes(),
+            })
+        }
+        fn reload_secrets(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn refetches_are_bounded_and_a_failed_one_keeps_the_keys() {
+        let source = Arc::new(Source {
+            doc: Mutex::new(format!(r#"{{"keys":[{}]}}"#, jwk("a", 2048, ""))),
+            gets: AtomicUsize::new(0),
+        });
+        let gets = || source.gets.load(Ordering::SeqCst);
+        let ring = KeyRing::load("https://x/jwks", source.clone(), 1000).unwrap();
+        assert_eq!(gets(), 1);
+        // Known kid, fresh set: no fetch.
+        assert_eq!(ring.keys(Some("a"), 1100).len(), 1);
+        assert_eq!(gets(), 1);
+        // Unknown kids: one refetch, then none for five minutes.
+        for t in 1100..1200 {
+            ring.keys(Some(&format!("forged{t}")), t);
+        }
+        assert_eq!(gets(), 2);
+        ring.keys(Some("forged"), 1100 + UNKNOWN_KID_REFETCH_SECONDS);
+        assert_eq!(gets(), 3);
+        // Ten minutes after the last fetch, a token that needs the set refreshes it, so a
+        // removed key stops working.
+        *source.doc.lock().unwrap() = format!(r#"{{"keys":[{}]}}"#, jwk("b", 2048, ""));
+        let keys = ring.keys(
+            Some("a"),
+            1100 + UNKNOWN_KID_REFETCH_SECONDS + REFRESH_SECONDS,
+        );
+        assert_eq!(keys[0].0.as_deref(), Some("b"));
+        // A failed refetch keeps what we have.
+        source.doc.lock().unwrap().clear();
+        let later = 1100 + UNKNOWN_KID_REFETCH_SECONDS + 2 * REFRESH_SECONDS;
+        assert_eq!(ring.keys(Some("b"), later)[0].0.as_deref(), Some("b"));
+    }
+}

@@ -410,6 +410,72 @@ mod tests {
     }
 
     #[test]
+    fn a_remembered_key_is_never_used_past_its_expiration() {
+        struct Expiring;
+        impl Transport for Expiring {
+            fn post(&self, _: &str, _: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
+                let record = format!(
+                    r#"{{"object":"api_key","id":"ak_id","subject":"user_1","scopes":[],
+                    "revoked":false,"expired":false,"expiration":{}}}"#,
+                    T + 10_000
+                );
+                Ok(Reply {
+                    status: 200,
+                    body: record.into(),
+                })
+            }
+            fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
+                Err(Failure::Connect)
+            }
+            fn reload_secrets(&self) -> bool {
+                false
+            }
+        }
+        let checks = OpaqueChecks {
+            accepted: Kinds::of(&[TokenKind::ApiKey]),
+            machine_id: None,
+            oauth_audiences: None,
+            calls_per_second: 100,
+        };
+        let v = OpaqueVerifier::new(checks, Arc::new(Expiring));
+        assert!(v
+            .verify("ak_x", TokenKind::ApiKey, Place::Authorization, T)
+            .is_ok());
+        assert_eq!(
+            v.verify("ak_x", TokenKind::ApiKey, Place::Authorization, T + 10_000),
+            Err(Rejection::Expired)
+        );
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_forgets_refusals_first() {
+        let (v, _) = verifier(200, 1000);
+        v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
+            .unwrap();
+        for i in 0..MAX_CACHED + 5 {
+            // A new second for each batch of calls, so the cap does not interfere.
+            let now = T + (i as u64 / 900) * 1000;
+            let _ = v.verify(
+                &format!("ak_{i}"),
+                TokenKind::ApiKey,
+                Place::Authorization,
+                now,
+            );
+        }
+        let state = v.state.lock().unwrap();
+        assert!(state.entries.len() <= MAX_CACHED);
+        let good: [u8; 32] = digest(&SHA256, b"ak_good").as_ref().try_into().unwrap();
+        assert!(
+            state.entries.contains_key(&good),
+            "the verified key was kept"
+        );
+        assert!(
+            !state.entries.keys().any(|k| k.as_slice() == b"ak_good"),
+            "never the key itself"
+        );
+    }
+
+    #[test]
     fn calls_are_capped_per_second() {
         let (v, clerk) = verifier(200, 3);
         let results: Vec<_> = (0..5)

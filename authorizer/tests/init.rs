@@ -7,7 +7,11 @@ const PRIVATE: &str = include_str!("../../events/keys/dev-only-private.pem");
 const PUBLIC: &str = include_str!("../../events/keys/dev-only-public.pem");
 
 fn start(env: &[(&str, &str)]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_authorizer"))
+    start_binary(env!("CARGO_BIN_EXE_authorizer"), env)
+}
+
+fn start_binary(binary: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(binary)
         .env_clear()
         .envs(env.iter().copied())
         // No Runtime API: a process that got past init would fail differently, and later.
@@ -44,4 +48,63 @@ fn bad_access_rules_stop_the_function_at_init() {
     ]);
     assert!(!ok);
     assert!(text.contains("ACCESS_RULES role \"member\""), "{text}");
+}
+
+/// A port nothing listens on: a connection there is refused at once.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_networkless_binary_refuses_a_configuration_that_needs_the_network() {
+    let (ok, text) = start(&[
+        ("CLERK_JWT_KEY", PUBLIC),
+        ("ACCEPTED_TOKENS", "api_key"),
+        ("CLERK_SECRET_KEY", "sk_test_abc"),
+        (
+            "ACCESS_RULES",
+            r#"[{"routes": ["*"], "when": {"token": "api_key"}}]"#,
+        ),
+    ]);
+    assert!(!ok);
+    assert!(text.contains("authorizer-networked"), "{text}");
+}
+
+#[test]
+fn an_unreadable_secret_or_jwks_stops_the_networked_function_at_init() {
+    let networked = env!("CARGO_BIN_EXE_authorizer-networked");
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let rules = r#"[{"routes": ["*"], "when": {"token": "api_key"}}]"#;
+    let (ok, text) = start_binary(
+        networked,
+        &[
+            ("CLERK_JWT_KEY", PUBLIC),
+            ("ACCEPTED_TOKENS", "api_key"),
+            ("ACCESS_RULES", rules),
+            (
+                "CLERK_SECRET_KEY_ARN",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:clerk",
+            ),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &dead),
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        text.contains("CLERK_SECRET_KEY_ARN cannot be read"),
+        "{text}"
+    );
+
+    let jwks = format!("{dead}/.well-known/jwks.json");
+    let (ok, text) = start_binary(networked, &[("CLERK_JWKS_URL", &jwks)]);
+    assert!(!ok);
+    assert!(
+        text.contains("CLERK_JWKS_URL could not be fetched"),
+        "{text}"
+    );
 }

@@ -13,9 +13,10 @@
 //! 401.
 //!
 //! Control endpoints, for tests and the demo: `POST /_control` with
-//! `{"fault": "none"|"slow"|"500"|"429", "delay_ms": N}`, `POST /_credentials` with one more
+//! `{"fault": "none"|"slow"|"500"|"429"|"redirect", "delay_ms": N}` (`redirect` answers 307 to
+//! `/_stolen`, which counts whoever follows it), `POST /_credentials` with one more
 //! `{"secret", "answer"}`, `PUT /_jwks` with a new document, and `GET /_calls`, the count of
-//! verify and JWKS calls so far.
+//! verify, JWKS and followed-redirect calls so far.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -40,6 +41,7 @@ struct State {
     fault: Fault,
     verify_calls: u64,
     jwks_calls: u64,
+    stolen_calls: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,8 @@ enum Fault {
     ServerError,
     /// 429 Too Many Requests.
     TooMany,
+    /// 307 to `/_stolen` on this server: a client that follows it would resend the secret.
+    Redirect,
 }
 
 /// The stand-in, listening.
@@ -179,6 +183,7 @@ async fn handle(
                 (Some("slow"), delay) => Fault::Slow(Duration::from_millis(delay.unwrap_or(5000))),
                 (Some("500"), _) => Fault::ServerError,
                 (Some("429"), _) => Fault::TooMany,
+                (Some("redirect"), _) => Fault::Redirect,
                 _ => Fault::None,
             };
             state.lock().unwrap().fault = fault;
@@ -201,8 +206,12 @@ async fn handle(
             let s = state.lock().unwrap();
             return respond(
                 200,
-                &json!({"verify": s.verify_calls, "jwks": s.jwks_calls}),
+                &json!({"verify": s.verify_calls, "jwks": s.jwks_calls, "stolen": s.stolen_calls}),
             );
+        }
+        (_, "/_stolen") => {
+            state.lock().unwrap().stolen_calls += 1;
+            return respond(200, &json!({}));
         }
         _ => {}
     }
@@ -218,6 +227,19 @@ async fn handle(
         Fault::TooMany => {
             count(state, path);
             return clerk_error(429, "too_many_requests", "injected by _control");
+        }
+        Fault::Redirect => {
+            count(state, path);
+            let host = parts
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            return hyper::Response::builder()
+                .status(307)
+                .header("location", format!("http://{host}/_stolen"))
+                .body(Full::new(Bytes::new()))
+                .expect("a valid response");
         }
     }
     count(state, path);

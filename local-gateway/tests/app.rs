@@ -237,6 +237,41 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
         );
         alarm["Properties"].clone()
     };
+    // The networked function: the secret's ARN in its environment, never a value, and
+    // GetSecretValue on that secret (and the optional machine key's) only.
+    let networked = &resources["NetworkedAuthorizerFunction"]["Properties"];
+    let variables = networked["Environment"]["Variables"].as_object().unwrap();
+    assert!(variables.contains_key("CLERK_SECRET_KEY_ARN"));
+    assert!(
+        !variables.contains_key("CLERK_SECRET_KEY")
+            && !variables.contains_key("CLERK_MACHINE_SECRET_KEY")
+    );
+    let policies = serde_json::to_string(&networked["Policies"]).unwrap();
+    assert!(
+        policies.contains("secretsmanager:GetSecretValue"),
+        "{policies}"
+    );
+    assert!(
+        !policies.contains('*'),
+        "no wildcard action or resource: {policies}"
+    );
+    let statement = &networked["Policies"]["Fn::If"][1][0]["Statement"][0];
+    assert_eq!(statement["Action"], "secretsmanager:GetSecretValue");
+    assert_eq!(
+        statement["Resource"],
+        json!([
+            {"Fn::If": ["CreateSecret", {"Ref": "ClerkSecret"}, {"Ref": "ClerkSecretKeyArn"}]},
+            {"Fn::If": ["HasMachineSecretArn", {"Ref": "ClerkMachineSecretKeyArn"}, {"Ref": "AWS::NoValue"}]},
+        ])
+    );
+    assert_eq!(stack["Parameters"]["ClerkSecretKeyArn"]["Default"], "");
+    assert!(
+        stack["Parameters"].get("ClerkSecretKey").is_none(),
+        "a secret is never a parameter"
+    );
+    for name in ["ClerkApiUnavailableAlarm", "ClerkSecretKeyInvalidAlarm"] {
+        assert_eq!(resources[name]["Condition"], "HasSecret", "{name}");
+    }
     let errors = alarm("AuthorizerErrorsAlarm");
     assert!(errors["Metrics"][0]["Expression"]
         .as_str()

@@ -19,6 +19,11 @@ struct LocalClerk {
 
 impl LocalClerk {
     fn start() -> LocalClerk {
+        LocalClerk::start_on(0)
+    }
+
+    /// On a given port (0: any), so that a test can stop it and start it again at the same URL.
+    fn start_on(port: u16) -> LocalClerk {
         let status = Command::new(env!("CARGO"))
             .args([
                 "build",
@@ -34,6 +39,7 @@ impl LocalClerk {
         let root = env!("CARGO_MANIFEST_DIR").to_string() + "/..";
         let mut child = Command::new(root.clone() + "/target/debug/local-clerk-api")
             .args(["--credentials", &(root + "/events/clerk-api.json")])
+            .args(["--port", &port.to_string()])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -63,6 +69,14 @@ impl LocalClerk {
             "/_control",
             &json!({"fault": fault, "delay_ms": 5000}),
         );
+    }
+
+    /// Requests that followed a redirect so far.
+    fn stolen(&self) -> u64 {
+        let mut response = ureq::get(&format!("{}/_calls", self.url)).call().unwrap();
+        let calls: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        calls["stolen"].as_u64().unwrap()
     }
 
     /// (verify calls, JWKS calls) so far.
@@ -334,6 +348,32 @@ fn an_outage_is_refused_fast_uncached_and_recovers() {
         }
     }
     clerk.fault("none");
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(reply.ok(), "{line}");
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_a_clerk_that_is_down_is_an_outage() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    clerk.fault("redirect");
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(!reply.ok());
+    assert_eq!(line["reason"], "clerk_api_unavailable", "{line}");
+    assert_eq!(
+        clerk.stolen(),
+        0,
+        "the secret key never followed the redirect"
+    );
+
+    // Down: nothing listens at CLERK_API_URL any more (connection refused), then it is back.
+    let port: u16 = clerk.url.rsplit(':').next().unwrap().parse().unwrap();
+    drop(clerk);
+    let started = Instant::now();
+    let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+    assert!(!reply.ok() && started.elapsed() < Duration::from_millis(3500));
+    assert_eq!(line["reason"], "clerk_api_unavailable", "{line}");
+    let _back = LocalClerk::start_on(port);
     let (reply, line) = authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
     assert!(reply.ok(), "{line}");
 }
