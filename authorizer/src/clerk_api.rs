@@ -267,6 +267,74 @@ pub fn exchange(
     judge(&endpoint, &reply, now_ms)
 }
 
+/// How a `FakeClerk` answers a POST (path, body).
+#[cfg(test)]
+type FakePost = Box<dyn Fn(&str, &str) -> Result<Reply, Failure> + Send + Sync>;
+
+/// A Clerk for unit tests: POSTs answered by `post` (path, body), GETs by `get`, each
+/// recorded.
+#[cfg(test)]
+pub(crate) struct FakeClerk {
+    pub post: FakePost,
+    pub get: Box<dyn Fn() -> Result<Reply, Failure> + Send + Sync>,
+    /// What `reload_secrets` says: the secret changed.
+    pub rotated: bool,
+    pub posts: std::sync::Mutex<Vec<(String, String, SecretKey)>>,
+    pub gets: std::sync::atomic::AtomicUsize,
+}
+
+#[cfg(test)]
+impl FakeClerk {
+    /// Answers POSTs with `post`; GETs fail.
+    pub fn posting(
+        post: impl Fn(&str, &str) -> Result<Reply, Failure> + Send + Sync + 'static,
+    ) -> FakeClerk {
+        FakeClerk {
+            post: Box::new(post),
+            get: Box::new(|| Err(Failure::Connect)),
+            rotated: false,
+            posts: Default::default(),
+            gets: Default::default(),
+        }
+    }
+
+    /// Answers GETs with `get`; POSTs fail.
+    pub fn getting(get: impl Fn() -> Result<Reply, Failure> + Send + Sync + 'static) -> FakeClerk {
+        FakeClerk {
+            get: Box::new(get),
+            ..FakeClerk::posting(|_, _| Err(Failure::Connect))
+        }
+    }
+
+    /// POSTs so far.
+    pub fn post_count(&self) -> usize {
+        self.posts.lock().unwrap().len()
+    }
+
+    /// GETs so far.
+    pub fn get_count(&self) -> usize {
+        self.gets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+impl Transport for FakeClerk {
+    fn post(&self, path: &str, body: &str, key: SecretKey, _: Duration) -> Result<Reply, Failure> {
+        self.posts
+            .lock()
+            .unwrap()
+            .push((path.into(), body.into(), key));
+        (self.post)(path, body)
+    }
+    fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (self.get)()
+    }
+    fn reload_secrets(&self) -> bool {
+        self.rotated
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,40 +433,12 @@ mod tests {
         }
     }
 
-    /// Answers from a script, and counts calls.
-    struct Scripted {
-        replies: Mutex<Vec<Result<Reply, Failure>>>,
-        calls: Mutex<Vec<(String, String, SecretKey)>>,
-        rotated: bool,
-    }
-
-    impl Transport for Scripted {
-        fn post(
-            &self,
-            path: &str,
-            body: &str,
-            key: SecretKey,
-            _: Duration,
-        ) -> Result<Reply, Failure> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push((path.into(), body.into(), key));
-            self.replies.lock().unwrap().remove(0)
-        }
-        fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
-            unreachable!()
-        }
-        fn reload_secrets(&self) -> bool {
-            self.rotated
-        }
-    }
-
-    fn scripted(replies: Vec<Result<Reply, Failure>>, rotated: bool) -> Scripted {
-        Scripted {
-            replies: Mutex::new(replies),
-            calls: Mutex::new(Vec::new()),
+    /// Answers from a script, in order.
+    fn scripted(replies: Vec<Result<Reply, Failure>>, rotated: bool) -> FakeClerk {
+        let replies = Mutex::new(replies);
+        FakeClerk {
             rotated,
+            ..FakeClerk::posting(move |_, _| replies.lock().unwrap().remove(0))
         }
     }
 
@@ -411,7 +451,7 @@ mod tests {
             exchange(&t, TokenKind::Machine, "mt_x", NOW_MS),
             Answer::Verified(_)
         ));
-        let calls = t.calls.lock().unwrap();
+        let calls = t.posts.lock().unwrap();
         assert_eq!(calls.len(), 2);
         assert_eq!(
             calls[0],
@@ -427,12 +467,12 @@ mod tests {
             exchange(&t, TokenKind::ApiKey, "ak_x", NOW_MS),
             Answer::Unavailable
         );
-        assert_eq!(t.calls.lock().unwrap().len(), 2);
+        assert_eq!(t.post_count(), 2);
 
         for first in [status(429), Err(Failure::Timeout), status(404)] {
             let t = scripted(vec![first], false);
             exchange(&t, TokenKind::ApiKey, "ak_x", NOW_MS);
-            assert_eq!(t.calls.lock().unwrap().len(), 1);
+            assert_eq!(t.post_count(), 1);
         }
     }
 
@@ -443,13 +483,13 @@ mod tests {
             exchange(&t, TokenKind::OAuth, "oat_x", NOW_MS),
             Answer::SecretInvalid
         );
-        assert_eq!(t.calls.lock().unwrap().len(), 1);
+        assert_eq!(t.post_count(), 1);
         let t = scripted(vec![status(401), status(401)], true);
         assert_eq!(
             exchange(&t, TokenKind::OAuth, "oat_x", NOW_MS),
             Answer::SecretInvalid
         );
-        assert_eq!(t.calls.lock().unwrap()[0].1, r#"{"access_token":"oat_x"}"#);
-        assert_eq!(t.calls.lock().unwrap().len(), 2);
+        assert_eq!(t.posts.lock().unwrap()[0].1, r#"{"access_token":"oat_x"}"#);
+        assert_eq!(t.post_count(), 2);
     }
 }

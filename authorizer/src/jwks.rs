@@ -167,9 +167,7 @@ fn fetch(transport: &dyn Transport, url: &str) -> Result<Vec<(Option<String>, Rs
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clerk_api::{Failure, Reply, SecretKey};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
+    use crate::clerk_api::{Failure, FakeClerk, Reply};
 
     /// A 2048-bit modulus (any odd number of that size parses) and e = 65537.
     fn jwk(kid: &str, bits: usize, extra: &str) -> String {
@@ -197,19 +195,16 @@ mod tests {
         assert!(parse(b"{\"keys\": {}}").is_err());
     }
 
-    /// Serves `doc` (or fails when it is empty) and counts GETs.
-    struct Source {
-        doc: Mutex<String>,
-        gets: AtomicUsize,
-    }
-
-    impl Transport for Source {
-        fn post(&self, _: &str, _: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
-            unreachable!()
-        }
-        fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
-            self.gets.fetch_add(1, Ordering::SeqCst);
-            let doc = self.doc.lock().unwrap().clone();
+    #[test]
+    fn refetches_are_bounded_and_a_failed_one_keeps_the_keys() {
+        // Serves `doc`, or fails while it is empty.
+        let doc = Arc::new(Mutex::new(format!(
+            r#"{{"keys":[{}]}}"#,
+            jwk("a", 2048, "")
+        )));
+        let served = doc.clone();
+        let source = Arc::new(FakeClerk::getting(move || {
+            let doc = served.lock().unwrap().clone();
             if doc.is_empty() {
                 return Err(Failure::Connect);
             }
@@ -217,19 +212,8 @@ mod tests {
                 status: 200,
                 body: doc.into_bytes(),
             })
-        }
-        fn reload_secrets(&self) -> bool {
-            false
-        }
-    }
-
-    #[test]
-    fn refetches_are_bounded_and_a_failed_one_keeps_the_keys() {
-        let source = Arc::new(Source {
-            doc: Mutex::new(format!(r#"{{"keys":[{}]}}"#, jwk("a", 2048, ""))),
-            gets: AtomicUsize::new(0),
-        });
-        let gets = || source.gets.load(Ordering::SeqCst);
+        }));
+        let gets = || source.get_count();
         let ring = KeyRing::load("https://x/jwks", source.clone(), 1000).unwrap();
         assert_eq!(gets(), 1);
         // Known kid, fresh set: no fetch.
@@ -244,14 +228,14 @@ mod tests {
         assert_eq!(gets(), 3);
         // Ten minutes after the last fetch, a token that needs the set refreshes it, so a
         // removed key stops working.
-        *source.doc.lock().unwrap() = format!(r#"{{"keys":[{}]}}"#, jwk("b", 2048, ""));
+        *doc.lock().unwrap() = format!(r#"{{"keys":[{}]}}"#, jwk("b", 2048, ""));
         let keys = ring.keys(
             Some("a"),
             1100 + UNKNOWN_KID_REFETCH_SECONDS + REFRESH_SECONDS,
         );
         assert_eq!(keys[0].0.as_deref(), Some("b"));
         // A failed refetch keeps what we have.
-        source.doc.lock().unwrap().clear();
+        doc.lock().unwrap().clear();
         let later = 1100 + UNKNOWN_KID_REFETCH_SECONDS + 2 * REFRESH_SECONDS;
         assert_eq!(ring.keys(Some("b"), later)[0].0.as_deref(), Some("b"));
     }

@@ -81,6 +81,7 @@ pub mod config;
 pub mod config_error;
 pub mod context;
 pub mod credential;
+pub mod date;
 pub mod event;
 pub mod handler;
 pub mod jwks;

@@ -102,44 +102,6 @@ impl OpaqueCheck for OpaqueVerifier {
         place: Place,
         now_ms: u64,
     ) -> Result<Claims, Rejection> {
-        OpaqueVerifier::verify(self, token, kind, place, now_ms)
-    }
-}
-
-/// Verifies opaque credentials through Clerk, with the cache and the call cap.
-pub struct OpaqueVerifier {
-    checks: OpaqueChecks,
-    transport: Arc<dyn Transport>,
-    state: Mutex<State>,
-}
-
-impl std::fmt::Debug for OpaqueVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpaqueVerifier")
-            .field("checks", &self.checks)
-            .finish_non_exhaustive()
-    }
-}
-
-impl OpaqueVerifier {
-    /// A verifier that calls Clerk through `transport`.
-    pub fn new(checks: OpaqueChecks, transport: Arc<dyn Transport>) -> Self {
-        OpaqueVerifier {
-            checks,
-            transport,
-            state: Mutex::new(State::default()),
-        }
-    }
-
-    /// Verifies `token`, an opaque credential of `kind` found at `place`, at `now_ms`
-    /// (milliseconds since the epoch).
-    pub fn verify(
-        &self,
-        token: &str,
-        kind: TokenKind,
-        place: Place,
-        now_ms: u64,
-    ) -> Result<Claims, Rejection> {
         if !self.checks.accepted.contains(kind) {
             return Err(Rejection::TokenNotAccepted);
         }
@@ -183,6 +145,32 @@ impl OpaqueVerifier {
         }
         self.check(kind, &record)?;
         Ok(claims(kind, &record))
+    }
+}
+
+/// Verifies opaque credentials through Clerk, with the cache and the call cap.
+pub struct OpaqueVerifier {
+    checks: OpaqueChecks,
+    transport: Arc<dyn Transport>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for OpaqueVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpaqueVerifier")
+            .field("checks", &self.checks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpaqueVerifier {
+    /// A verifier that calls Clerk through `transport`.
+    pub fn new(checks: OpaqueChecks, transport: Arc<dyn Transport>) -> Self {
+        OpaqueVerifier {
+            checks,
+            transport,
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn check(&self, kind: TokenKind, record: &Record) -> Result<(), Rejection> {
@@ -280,10 +268,8 @@ fn claims(kind: TokenKind, record: &Record) -> Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clerk_api::{Failure, Reply, SecretKey};
+    use crate::clerk_api::{FakeClerk, Reply};
     use crate::kind::Kinds;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     #[test]
     fn prefixes_and_shape_are_checked_before_any_call() {
@@ -305,54 +291,40 @@ mod tests {
         assert_eq!(recognise("sk_test_x"), None);
     }
 
-    /// A Clerk that knows one key and counts the calls.
-    struct OneKey {
-        calls: AtomicUsize,
-        status: u16,
-    }
-
-    impl Transport for OneKey {
-        fn post(&self, _: &str, body: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            if self.status != 200 {
-                return Ok(Reply {
-                    status: self.status,
-                    body: Vec::new(),
-                });
+    /// A Clerk that knows one key (or answers every call with `status`), counting calls.
+    fn verifier(status: u16, calls_per_second: u32) -> (OpaqueVerifier, Arc<FakeClerk>) {
+        let clerk = Arc::new(FakeClerk::posting(move |_, body| {
+            let reply = |status, body: &str| {
+                Ok(Reply {
+                    status,
+                    body: body.into(),
+                })
+            };
+            if status != 200 {
+                return reply(status, "");
             }
             if body != r#"{"secret":"ak_good"}"# {
-                return Ok(Reply {
-                    status: 404,
-                    body: Vec::new(),
-                });
+                return reply(404, "");
             }
-            let record = r#"{"object":"api_key","id":"ak_id","name":"CI","subject":"org_1",
-                "scopes":["tasks:read"],"revoked":false,"expired":false,"expiration":null}"#;
-            Ok(Reply {
-                status: 200,
-                body: record.into(),
-            })
-        }
-        fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
-            Err(Failure::Connect)
-        }
-        fn reload_secrets(&self) -> bool {
-            false
-        }
+            reply(
+                200,
+                r#"{"object":"api_key","id":"ak_id","name":"CI","subject":"org_1",
+                "scopes":["tasks:read"],"revoked":false,"expired":false,"expiration":null}"#,
+            )
+        }));
+        (
+            OpaqueVerifier::new(checks(calls_per_second), clerk.clone()),
+            clerk,
+        )
     }
 
-    fn verifier(status: u16, calls_per_second: u32) -> (OpaqueVerifier, Arc<OneKey>) {
-        let clerk = Arc::new(OneKey {
-            calls: AtomicUsize::new(0),
-            status,
-        });
-        let checks = OpaqueChecks {
+    fn checks(calls_per_second: u32) -> OpaqueChecks {
+        OpaqueChecks {
             accepted: Kinds::of(&[TokenKind::ApiKey]),
             machine_id: None,
             oauth_audiences: None,
             calls_per_second,
-        };
-        (OpaqueVerifier::new(checks, clerk.clone()), clerk)
+        }
     }
 
     const T: u64 = 1_800_000_000_000;
@@ -360,7 +332,7 @@ mod tests {
     #[test]
     fn answers_are_remembered_for_a_minute_and_outages_never() {
         let (v, clerk) = verifier(200, 100);
-        let calls = || clerk.calls.load(Ordering::SeqCst);
+        let calls = || clerk.post_count();
         let claims = v
             .verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
             .unwrap();
@@ -402,42 +374,23 @@ mod tests {
                 Err(Rejection::ClerkApiUnavailable)
             );
         }
-        assert_eq!(
-            clerk.calls.load(Ordering::SeqCst),
-            6,
-            "one retry each, nothing cached"
-        );
+        assert_eq!(clerk.post_count(), 6, "one retry each, nothing cached");
     }
 
     #[test]
     fn a_remembered_key_is_never_used_past_its_expiration() {
-        struct Expiring;
-        impl Transport for Expiring {
-            fn post(&self, _: &str, _: &str, _: SecretKey, _: Duration) -> Result<Reply, Failure> {
-                let record = format!(
-                    r#"{{"object":"api_key","id":"ak_id","subject":"user_1","scopes":[],
-                    "revoked":false,"expired":false,"expiration":{}}}"#,
-                    T + 10_000
-                );
-                Ok(Reply {
-                    status: 200,
-                    body: record.into(),
-                })
-            }
-            fn get(&self, _: &str, _: Duration) -> Result<Reply, Failure> {
-                Err(Failure::Connect)
-            }
-            fn reload_secrets(&self) -> bool {
-                false
-            }
-        }
-        let checks = OpaqueChecks {
-            accepted: Kinds::of(&[TokenKind::ApiKey]),
-            machine_id: None,
-            oauth_audiences: None,
-            calls_per_second: 100,
-        };
-        let v = OpaqueVerifier::new(checks, Arc::new(Expiring));
+        let expiring = FakeClerk::posting(|_, _| {
+            let record = format!(
+                r#"{{"object":"api_key","id":"ak_id","subject":"user_1","scopes":[],
+                "revoked":false,"expired":false,"expiration":{}}}"#,
+                T + 10_000
+            );
+            Ok(Reply {
+                status: 200,
+                body: record.into(),
+            })
+        });
+        let v = OpaqueVerifier::new(checks(100), Arc::new(expiring));
         assert!(v
             .verify("ak_x", TokenKind::ApiKey, Place::Authorization, T)
             .is_ok());
@@ -488,14 +441,14 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(clerk.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(clerk.post_count(), 3);
         assert_eq!(results[4], Err(Rejection::ClerkApiRateLimited));
         // The next second has a new allowance, and remembered answers need none.
         assert_eq!(
             v.verify("ak_0", TokenKind::ApiKey, Place::Authorization, T + 1000),
             Err(Rejection::UnknownCredential)
         );
-        assert_eq!(clerk.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(clerk.post_count(), 3);
         assert!(v
             .verify("ak_good", TokenKind::ApiKey, Place::Authorization, T + 1000)
             .is_ok());
@@ -512,6 +465,6 @@ mod tests {
             v.verify("ak_good", TokenKind::ApiKey, Place::Cookie, T),
             Err(Rejection::MachineTokenOutsideHeader)
         );
-        assert_eq!(clerk.calls.load(Ordering::SeqCst), 0);
+        assert_eq!(clerk.post_count(), 0);
     }
 }
