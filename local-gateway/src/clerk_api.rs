@@ -30,6 +30,9 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
+/// The `Clerk-API-Version` the stand-in requires, as the authorizer sends it.
+const API_VERSION: &str = authorizer::clerk_api::API_VERSION;
+
 /// What the stand-in knows and how it misbehaves.
 #[derive(Debug, Default)]
 struct State {
@@ -262,6 +265,18 @@ async fn handle(
         s.secret_keys.contains(&bearer) || (machine_key && s.machine_secret_keys.contains(&bearer));
     if !authorised {
         return clerk_error(401, "authentication_invalid", "the secret key is not valid");
+    }
+    // The rest of the contract's headers, as Clerk's SDK sends them.
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if header("clerk-api-version") != Some(API_VERSION)
+        || header("content-type") != Some("application/json")
+        || !header("user-agent").is_some_and(|ua| !ua.is_empty())
+    {
+        return clerk_error(
+            400,
+            "request_invalid",
+            "Clerk-API-Version, Content-Type: application/json and a User-Agent are required",
+        );
     }
     let Some(credential) = json[field].as_str() else {
         return clerk_error(400, "form_param_missing", &format!("{field} is required"));
