@@ -255,7 +255,7 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
         !policies.contains('*'),
         "no wildcard action or resource: {policies}"
     );
-    let statement = &networked["Policies"]["Fn::If"][1][0]["Statement"][0];
+    let statement = &networked["Policies"][0]["Fn::If"][1]["Statement"][0];
     assert_eq!(statement["Action"], "secretsmanager:GetSecretValue");
     assert_eq!(
         statement["Resource"],
