@@ -270,7 +270,7 @@ async fn handle(
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     if header("clerk-api-version") != Some(API_VERSION)
         || header("content-type") != Some("application/json")
-        || !header("user-agent").is_some_and(|ua| !ua.is_empty())
+        || header("user-agent").is_none_or(str::is_empty)
     {
         return clerk_error(
             400,
