@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::clerk_api::Transport;
 use crate::config::{Config, ConfigError, HttpApiResponse};
-use crate::context::Context;
+use crate::context::{Context, ContextValue};
 use crate::credential::Credential;
 use crate::event::{Flavour, Request};
 use crate::jwks::KeyRing;
@@ -210,9 +210,11 @@ impl Authorizer {
             token_type: Some(credential.kind.name()),
             actor: credential.actor.map(str::to_string),
             role: session.and_then(|s| s.role).map(str::to_string),
-            org: session
-                .and_then(|s| s.org.as_ref())
-                .map(|o| o.id.to_string()),
+            // The active organisation, or the organisation an API key belongs to.
+            org: match context.get("org_id") {
+                Some(ContextValue::String(org)) => Some(org.clone()),
+                _ => None,
+            },
             note: session.and_then(|s| s.permissions_withheld),
             dropped_context: context.dropped.clone(),
             route_cache_unsafe: self.simple_responses_vary_by_route

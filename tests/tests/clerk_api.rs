@@ -172,6 +172,11 @@ fn a_valid_api_key_is_allowed_on_its_entries_routes_with_its_owner_and_scopes() 
     assert!(reply.ok(), "{line}");
     assert_eq!(line["reason"], "allowed", "{line}");
     assert_eq!(
+        (&line["token_type"], &line["org"]),
+        (&json!("api_key"), &json!(SAMPLE_ORG)),
+        "{line}"
+    );
+    assert_eq!(
         allowed(&reply),
         ["GET/tasks", "GET/tasks/*", "POST/tasks", "GET/reports/*",]
     );
