@@ -6,7 +6,6 @@ use crate::clerk_settings::ClerkApiSettings;
 pub use crate::config_error::ConfigError;
 use crate::keys;
 use crate::kind::{self, Kinds, TokenKind, MACHINE_SUBJECT_PREFIX};
-use crate::opaque::OpaqueChecks;
 use crate::publishable_key;
 use crate::rules::AccessRules;
 use crate::verify::{ClaimChecks, Keys, Verifier};
@@ -46,8 +45,9 @@ pub struct Config {
     pub session_cookie: Option<String>,
     /// Clerk's Backend API and `CLERK_JWKS_URL`: used only when set.
     pub clerk_api: ClerkApiSettings,
-    /// Which opaque credentials are verified with Clerk, and how.
-    pub opaque: OpaqueChecks,
+    /// The opaque credentials verified with Clerk: `api_key`, and `m2m_token`/`oauth_token`
+    /// when a secret key is set (`Authorizer::connect` derives the rest of their checks).
+    pub opaque_kinds: Kinds,
 }
 
 impl Config {
@@ -142,12 +142,6 @@ impl Config {
                 TokenKind::Session => false,
             })
             .collect();
-        let opaque = OpaqueChecks {
-            accepted: Kinds::of(&opaque_kinds),
-            machine_id: machine_id.clone(),
-            oauth_audiences: setting(&lookup, "OAUTH_AUDIENCE", parse_list)?,
-            calls_per_second: clerk_api.calls_per_second,
-        };
         let checks = ClaimChecks {
             issuer,
             authorized_parties: setting(&lookup, "AUTHORIZED_PARTIES", parse_parties)?,
@@ -181,14 +175,14 @@ impl Config {
             metrics_namespace,
             session_cookie: publishable_key.map(|key| key.session_cookie),
             clerk_api,
-            opaque,
+            opaque_kinds: Kinds::of(&opaque_kinds),
         })
     }
 
     /// True when the configuration needs Clerk over the network: keys from `CLERK_JWKS_URL`,
     /// or opaque credentials. `Authorizer::connect` gives it a transport.
     pub fn needs_network(&self) -> bool {
-        self.clerk_api.jwks_url.is_some() || self.opaque.accepted != Kinds::default()
+        self.clerk_api.jwks_url.is_some() || self.opaque_kinds != Kinds::default()
     }
 
     /// Settings that are valid but probably not what the user wants, for the init log.
@@ -212,7 +206,7 @@ impl Config {
                     .to_string(),
             );
         }
-        if self.opaque.accepted.contains(TokenKind::OAuth) && checks.oauth_audiences.is_some() {
+        if self.opaque_kinds.contains(TokenKind::OAuth) && checks.oauth_audiences.is_some() {
             warnings.push(
                 "OAUTH_AUDIENCE is set, and Clerk's record of an opaque OAuth token (oat_…) \
                  names no audience, so opaque OAuth tokens are refused; only their JWT form is \
@@ -221,9 +215,7 @@ impl Config {
             );
         }
         let secret_set = self.clerk_api.secret_key.is_some();
-        if secret_set
-            && self.opaque.accepted == Kinds::default()
-            && self.clerk_api.jwks_url.is_none()
+        if secret_set && self.opaque_kinds == Kinds::default() && self.clerk_api.jwks_url.is_none()
         {
             warnings.push(
                 "CLERK_SECRET_KEY is set, but ACCEPTED_TOKENS accepts no opaque credential \

@@ -11,7 +11,7 @@ use crate::context::{Context, ContextValue};
 use crate::credential::Credential;
 use crate::event::{Flavour, Request};
 use crate::jwks::KeyRing;
-use crate::opaque::{self, OpaqueCheck, OpaqueVerifier};
+use crate::opaque::{self, OpaqueCheck, OpaqueChecks, OpaqueVerifier};
 use crate::policy::{self, Effect, Resources};
 use crate::rejection::Rejection;
 use crate::rules::WEBSOCKET_CONNECT;
@@ -117,7 +117,14 @@ impl Authorizer {
                 })?;
             config.verifier.set_key_source(Box::new(ring));
         }
-        let opaque = OpaqueVerifier::new(config.opaque.clone(), transport);
+        let checks = config.verifier.checks();
+        let opaque_checks = OpaqueChecks {
+            accepted: config.opaque_kinds,
+            machine_id: checks.machine_id.clone(),
+            oauth_audiences: checks.oauth_audiences.clone(),
+            calls_per_second: config.clerk_api.calls_per_second,
+        };
+        let opaque = OpaqueVerifier::new(opaque_checks, transport);
         let mut authorizer = Authorizer::new(config);
         authorizer.opaque = Some(Box::new(opaque));
         Ok(authorizer)
@@ -149,7 +156,7 @@ impl Authorizer {
             None => return self.config.verifier.verify(token, place, now),
             Some(kind) => kind?,
         };
-        let accepted = self.config.opaque.accepted.contains(kind);
+        let accepted = self.config.opaque_kinds.contains(kind);
         match &self.opaque {
             // The latest instant of this second: expiry is judged as late as `now` may be.
             Some(verifier) => verifier.verify(token, kind, place, now * 1000 + 999),

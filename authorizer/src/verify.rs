@@ -127,11 +127,6 @@ impl Verifier {
         Verifier { keys, checks }
     }
 
-    /// True while the keys of `CLERK_JWKS_URL` are still to be loaded.
-    pub fn needs_keys(&self) -> bool {
-        matches!(self.keys, Keys::Unloaded)
-    }
-
     /// Installs the keys loaded from `CLERK_JWKS_URL`.
     pub fn set_key_source(&mut self, source: Box<dyn KeySource>) {
         self.keys = Keys::Jwks(source);

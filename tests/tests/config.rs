@@ -589,7 +589,7 @@ fn opaque_kinds_follow_the_secret_key() {
     let with = Config::from_lookup(dev_lookup(&with)).unwrap();
     assert!(with.needs_network());
     assert_eq!(
-        with.opaque.accepted.list(),
+        with.opaque_kinds.list(),
         [TokenKind::Machine, TokenKind::OAuth]
     );
 }
