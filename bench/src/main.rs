@@ -104,25 +104,30 @@ impl Runtime<'_> {
                 c
             }
         };
-        command
-            .env_clear()
+        as_lambda(&mut command, emulator, "authorizer")
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/authorizer")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_REGION", "us-east-1")
             .envs(tests::dev_env())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the {} function: {e}", self.name()))
     }
+}
+
+/// `command` set up as Lambda starts a function: no environment but the Runtime API address,
+/// the function's name and the variables Lambda always sets; no input, output discarded.
+fn as_lambda<'c>(command: &'c mut Command, emulator: &RuntimeApi, name: &str) -> &'c mut Command {
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_REGION", "us-east-1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
 }
 
 /// Peak resident set size (VmHWM) of a live process, in KiB.
@@ -303,22 +308,11 @@ fn bench(bootstrap: &str, node: &str) {
 /// A handler process with what Lambda (and, locally, local-gateway) gives it.
 fn spawn_handler(binary: &std::path::Path, emulator: &RuntimeApi, dynamodb: &str) -> Child {
     let (key, secret) = local_gateway::dynamodb::LOCAL_CREDENTIALS;
-    Command::new(binary)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "handler")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/handler")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .env("AWS_REGION", "us-east-1")
+    as_lambda(&mut Command::new(binary), emulator, "handler")
         .env("AWS_ACCESS_KEY_ID", key)
         .env("AWS_SECRET_ACCESS_KEY", secret)
         .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb)
         .env("TASKS_TABLE", "TasksTable")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
 }
@@ -558,19 +552,14 @@ fn variants(bin_dir: &std::path::Path) {
         let emulator = RuntimeApi::start().expect("bind loopback");
         let pending = emulator.submit(event.to_string(), INVOKE_TIMEOUT);
         let started = Instant::now();
-        let child = Command::new(bin_dir.join(binary))
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", &emulator.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_REGION", "us-east-1")
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+        let child = as_lambda(
+            &mut Command::new(bin_dir.join(binary)),
+            &emulator,
+            "authorizer",
+        )
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
         let reply = pending.wait(INVOKE_TIMEOUT).expect("an answer within 30 s");
         assert!(reply.ok(), "{binary}: {}", reply.body);
         stop(child);
