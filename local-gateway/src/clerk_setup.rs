@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::clerk_api::LocalClerkApi;
-use crate::cli::{self, Options};
+use crate::cli::Options;
 use crate::dynamodb::{LocalServer, LOCAL_CREDENTIALS};
 
 /// What was started for Clerk; kept until the gateway stops.
@@ -42,12 +42,8 @@ impl ClerkSetup {
 /// Starts what the options and the env file ask for, and points the template at it through
 /// `options` (parameter overrides, env overrides).
 pub async fn prepare(options: &mut Options, project: &Path) -> Result<ClerkSetup, String> {
-    let env_file = match &options.env_file {
-        Some(path) => cli::read_env_file(&std::fs::read_to_string(path).unwrap_or_default())
-            .unwrap_or_default(),
-        None => Default::default(),
-    };
-    let secret = env_file
+    let secret = options
+        .env_file_variables()?
         .get("CLERK_SECRET_KEY")
         .filter(|s| !s.trim().is_empty())
         .cloned();

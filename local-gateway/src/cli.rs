@@ -92,6 +92,17 @@ pub struct Options {
 }
 
 impl Options {
+    /// The `--env-file`'s variables (none without one); an unreadable or malformed file is an
+    /// error that names it.
+    pub fn env_file_variables(&self) -> Result<BTreeMap<String, String>, String> {
+        let Some(path) = &self.env_file else {
+            return Ok(BTreeMap::new());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --env-file {}: {e}", path.display()))?;
+        read_env_file(&text).map_err(|e| format!("--env-file {}: {e}", path.display()))
+    }
+
     /// `cargo build` in the chosen profile, run in `dir`: the one build command local-gateway
     /// runs, at start and for `--watch`.
     pub fn cargo_build(&self, dir: &Path) -> Command {

@@ -32,15 +32,7 @@ use template::{ApiKind, App, Settings};
 
 /// Reads the template and the options into the app to serve.
 pub fn load(options: &Options) -> Result<App, String> {
-    let env_file = match &options.env_file {
-        None => Default::default(),
-        Some(path) => cli::read_env_file(
-            &std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read --env-file {}: {e}", path.display()))?,
-        )
-        .map_err(|e| format!("--env-file {}: {e}", path.display()))?,
-    };
-    let mut env_file = env_file;
+    let mut env_file = options.env_file_variables()?;
     env_file.extend(options.env_overrides.clone());
     let settings = Settings {
         parameter_overrides: options.parameter_overrides.clone(),
