@@ -292,6 +292,19 @@ NETWORK_CALLS = [
 ]
 
 
+def curl_row(base, api, method, path, header, title, who, want):
+    """One checked call: curl's status for METHOD base+path with an optional header (and a JSON
+    task for a POST), as a table row; the second value is 1 when it differs from `want`."""
+    command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
+    if header:
+        command += ["-H", header]
+    if method == "POST":
+        command += ["-H", "Content-Type: application/json", "--data", json.dumps({"title": title})]
+    got = run(*command, base + path).stdout.strip()
+    ok = got == str(want)
+    return (f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"), int(not ok)
+
+
 def network_table():
     """local-gateway with Clerk over the network: API keys and JWKS mode."""
     env_file = TARGET / "api-keys.env"
@@ -304,14 +317,10 @@ def network_table():
     try:
         for api, method, path, who, credential, want in NETWORK_CALLS:
             credential = member if credential == "member" else credential
-            command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method,
-                       "-H", f"Authorization: Bearer {credential}"]
-            if method == "POST":
-                command += ["-H", "Content-Type: application/json", "--data", '{"title":"From CI"}']
-            got = run(*command, bases[api] + path).stdout.strip()
-            ok = got == str(want)
-            failures += not ok
-            rows.append((f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"))
+            row, failed = curl_row(bases[api], api, method, path, f"Authorization: Bearer {credential}",
+                                   "From CI", who, want)
+            rows.append(row)
+            failures += failed
     finally:
         stop_gateway(proc, log)
     print()
@@ -359,26 +368,17 @@ def gateway_table(env_file):
         story, story_failures = tasks_story(bases["HTTP"], story_tokens)
         for api, method, path, *wanted in GATEWAY_CALLS:
             for (who, token), want in zip(tokens.items(), wanted):
-                command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
-                if token:
-                    command += ["-H", f"Authorization: Bearer {token}"]
-                if method == "POST":
-                    command += ["-H", "Content-Type: application/json", "--data", '{"title":"From the demo"}']
-                got = run(*command, bases[api] + path).stdout.strip()
-                ok = got == str(want)
-                failures += not ok
-                rows.append((f"{api} {method} {path}", who, got, "ok" if ok else f"MISMATCH: want {want}"))
+                header = f"Authorization: Bearer {token}" if token else None
+                row, failed = curl_row(bases[api], api, method, path, header, "From the demo", who, want)
+                rows.append(row)
+                failures += failed
         for api, method, path, who, via, want in OTHER_CALLS:
             token = other_tokens[who]
             header = {"header": f"Authorization: Bearer {token}", "cookie": f"Cookie: __session={token}",
                       "suffixed cookie": f"Cookie: __session=stale; {suffixed_cookie}={token}"}[via]
-            command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "-H", header]
-            if method == "POST":
-                command += ["-H", "Content-Type: application/json", "--data", '{"title":"From a machine"}']
-            got = run(*command, bases[api] + path).stdout.strip()
-            ok = got == str(want)
-            failures += not ok
-            rows.append((f"{api} {method} {path}", f"{who} ({via})", got, "ok" if ok else f"MISMATCH: want {want}"))
+            row, failed = curl_row(bases[api], api, method, path, header, "From a machine", f"{who} ({via})", want)
+            rows.append(row)
+            failures += failed
     finally:
         stop_gateway(proc, log)
     print()
