@@ -143,24 +143,15 @@ fn jwks_mode_loads_the_keys_from_the_local_clerk_api() {
     );
     let now = authorizer::now();
     let claims = clerk_claims(SAMPLE_EDITOR, json!({"role": "member"}), now - 5, now + 600);
+    let tasks = gateway.url("RestApi", "/tasks");
     let token = with(&sign_with_kid(&claims, DEV_PRIVATE_KEY, DEV_KID));
     assert_eq!(
-        call(
-            "GET",
-            &gateway.url("RestApi", "/tasks"),
-            &[("Authorization", &token)]
-        )
-        .status,
+        call("GET", &tasks, &[("Authorization", &token)]).status,
         200
     );
     let foreign = with(&sign_with_kid(&claims, FOREIGN_PRIVATE_KEY, DEV_KID));
     assert_eq!(
-        call(
-            "GET",
-            &gateway.url("RestApi", "/tasks"),
-            &[("Authorization", &foreign)]
-        )
-        .status,
+        call("GET", &tasks, &[("Authorization", &foreign)]).status,
         401
     );
 }
