@@ -30,6 +30,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// The whole verification, retry and secret re-read included: well inside the function's
 /// timeout, so that a slow BAPI ends in a refusal, not a Lambda timeout.
 pub const VERIFY_BUDGET: Duration = Duration::from_millis(3500);
+/// A 429 without a readable `Retry-After` pauses calls this long.
+pub const DEFAULT_RETRY_AFTER_SECONDS: u64 = 1;
+/// The longest pause a `Retry-After` may ask for: a wrong or hostile header cannot switch API
+/// keys off for longer than this.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 60;
 
 /// Which of the two secret keys authenticates a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +100,19 @@ pub struct Reply {
     pub status: u16,
     /// The body, cut after `MAX_BODY_BYTES + 1` bytes so an oversized one is recognised.
     pub body: Vec<u8>,
+    /// The `Retry-After` header, as sent (a 429 carries one).
+    pub retry_after: Option<String>,
+}
+
+impl Reply {
+    /// A reply with no `Retry-After`.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
 }
 
 /// Why a call got no reply.
@@ -108,6 +126,9 @@ pub enum Failure {
     Reset,
     /// The server redirected: never followed, so the secret cannot leave for another host.
     Redirect,
+    /// No secret key to send: the secret was empty or unreadable when last read. No call was
+    /// made.
+    NoSecret,
 }
 
 /// Carries calls to Clerk. Implemented over HTTPS by `network`, and by tests' fakes.
@@ -127,6 +148,11 @@ pub trait Transport: Send + Sync {
     /// Re-reads the secret keys after a 401 (they may have been rotated). True when a key
     /// changed, so that one more call is worth making.
     fn reload_secrets(&self) -> bool;
+
+    /// Which Clerk instance answers: a digest of the API URL and the secret key in use.
+    /// Remembered answers are keyed by it, so none outlives a change of instance (as Clerk's
+    /// SDKs scope their caches per instance).
+    fn instance(&self) -> [u8; 32];
 }
 
 /// A credential Clerk vouched for: what the rules and the context may use.
@@ -162,8 +188,12 @@ pub enum Answer {
     Refused,
     /// 401 or 403, even after re-reading the secret: our secret key is wrong.
     SecretInvalid,
-    /// A timeout, a 5xx, a 429 or a connection error.
+    /// A timeout, a 5xx or a connection error.
     Unavailable,
+    /// 429: Clerk asks for no call for this many seconds (its `Retry-After`, bounded).
+    RateLimited(u64),
+    /// We have no secret key to ask with (empty or unreadable secret): no call was made.
+    SecretUnavailable,
     /// A 200 that is not the record we asked for: another object, over 64 KiB, not JSON.
     BadAnswer,
 }
@@ -191,13 +221,14 @@ struct Wire {
 pub fn judge(endpoint: &Endpoint, reply: &Result<Reply, Failure>, now_ms: u64) -> Answer {
     let reply = match reply {
         Ok(reply) => reply,
+        Err(Failure::NoSecret) => return Answer::SecretUnavailable,
         Err(_) => return Answer::Unavailable,
     };
     match reply.status {
         200 => {}
         404 => return Answer::Unknown,
         401 | 403 => return Answer::SecretInvalid,
-        429 => return Answer::Unavailable,
+        429 => return Answer::RateLimited(retry_after_seconds(reply.retry_after.as_deref())),
         400..=499 => return Answer::Refused,
         _ => return Answer::Unavailable,
     }
@@ -224,6 +255,17 @@ pub fn judge(endpoint: &Endpoint, reply: &Result<Reply, Failure>, now_ms: u64) -
         client_id: wire.client_id,
         expiration_ms: wire.expiration,
     })
+}
+
+/// A `Retry-After` in seconds (its delta-seconds form, which Clerk sends), within
+/// 1..=`MAX_RETRY_AFTER_SECONDS`; anything else (absent, a date, garbage) is
+/// `DEFAULT_RETRY_AFTER_SECONDS`.
+pub fn retry_after_seconds(header: Option<&str>) -> u64 {
+    header
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_RETRY_AFTER_SECONDS, |seconds| {
+            seconds.clamp(1, MAX_RETRY_AFTER_SECONDS)
+        })
 }
 
 /// True when a reply is worth one more try: a 5xx or a broken connection. A timeout is not
@@ -281,6 +323,8 @@ pub(crate) struct FakeClerk {
     pub rotated: bool,
     pub posts: std::sync::Mutex<Vec<(String, String, SecretKey)>>,
     pub gets: std::sync::atomic::AtomicUsize,
+    /// What `instance` says.
+    pub instance: std::sync::Mutex<[u8; 32]>,
 }
 
 #[cfg(test)]
@@ -295,6 +339,7 @@ impl FakeClerk {
             rotated: false,
             posts: Default::default(),
             gets: Default::default(),
+            instance: Default::default(),
         }
     }
 
@@ -333,6 +378,9 @@ impl Transport for FakeClerk {
     fn reload_secrets(&self) -> bool {
         self.rotated
     }
+    fn instance(&self) -> [u8; 32] {
+        *self.instance.lock().unwrap()
+    }
 }
 
 #[cfg(test)]
@@ -343,17 +391,14 @@ mod tests {
     const NOW_MS: u64 = 1_800_000_000_000;
 
     fn ok(body: &str) -> Result<Reply, Failure> {
-        Ok(Reply {
-            status: 200,
-            body: body.as_bytes().to_vec(),
-        })
+        Ok(Reply::new(200, body))
     }
 
     fn status(status: u16) -> Result<Reply, Failure> {
-        Ok(Reply {
+        Ok(Reply::new(
             status,
-            body: br#"{"errors":[{"code":"x","message":"x","long_message":"x"}]}"#.to_vec(),
-        })
+            r#"{"errors":[{"code":"x","message":"x","long_message":"x"}]}"#,
+        ))
     }
 
     fn api_key(extra: &str) -> String {
@@ -416,7 +461,7 @@ mod tests {
             (422, Answer::Refused),
             (401, Answer::SecretInvalid),
             (403, Answer::SecretInvalid),
-            (429, Answer::Unavailable),
+            (429, Answer::RateLimited(DEFAULT_RETRY_AFTER_SECONDS)),
             (500, Answer::Unavailable),
             (503, Answer::Unavailable),
             (302, Answer::Unavailable),
@@ -430,6 +475,35 @@ mod tests {
             Failure::Redirect,
         ] {
             assert_eq!(judge(&endpoint, &Err(failure), NOW_MS), Answer::Unavailable);
+        }
+        assert_eq!(
+            judge(&endpoint, &Err(Failure::NoSecret), NOW_MS),
+            Answer::SecretUnavailable
+        );
+    }
+
+    #[test]
+    fn a_429_names_its_retry_after_within_bounds() {
+        let endpoint = endpoint(TokenKind::ApiKey).unwrap();
+        let limited = |header: Option<&str>| {
+            let reply = Reply {
+                retry_after: header.map(str::to_string),
+                ..Reply::new(429, "")
+            };
+            judge(&endpoint, &Ok(reply), NOW_MS)
+        };
+        assert_eq!(limited(Some("2")), Answer::RateLimited(2));
+        assert_eq!(limited(Some(" 7 ")), Answer::RateLimited(7));
+        assert_eq!(limited(Some("0")), Answer::RateLimited(1));
+        assert_eq!(
+            limited(Some("86400")),
+            Answer::RateLimited(MAX_RETRY_AFTER_SECONDS)
+        );
+        for unreadable in [None, Some("Wed, 21 Oct 2026 07:28:00 GMT"), Some("-3")] {
+            assert_eq!(
+                limited(unreadable),
+                Answer::RateLimited(DEFAULT_RETRY_AFTER_SECONDS)
+            );
         }
     }
 
@@ -469,7 +543,12 @@ mod tests {
         );
         assert_eq!(t.post_count(), 2);
 
-        for first in [status(429), Err(Failure::Timeout), status(404)] {
+        for first in [
+            status(429),
+            Err(Failure::Timeout),
+            Err(Failure::NoSecret),
+            status(404),
+        ] {
             let t = scripted(vec![first], false);
             exchange(&t, TokenKind::ApiKey, "ak_x", NOW_MS);
             assert_eq!(t.post_count(), 1);

@@ -11,6 +11,9 @@ use crate::clerk_api::DEFAULT_API_URL;
 use crate::config_error::ConfigError;
 use crate::opaque::DEFAULT_CALLS_PER_SECOND;
 
+/// `CLERK_SECRET_REREAD_SECONDS`' default: a secret is read again at most once a minute.
+pub const DEFAULT_SECRET_REREAD_SECONDS: u64 = 60;
+
 /// A secret value: never printed, never logged.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -83,6 +86,9 @@ pub struct ClerkApiSettings {
     pub jwks_url: Option<String>,
     /// `CLERK_API_CALLS_PER_SECOND`.
     pub calls_per_second: u32,
+    /// `CLERK_SECRET_REREAD_SECONDS`: how soon a secret that could not be read (or that Clerk
+    /// refused) is read again from Secrets Manager.
+    pub secret_reread_seconds: u64,
     /// The publishable key says a live instance (`Some(true)`), a development one
     /// (`Some(false)`), or nothing (`None`): a secret key must agree.
     pub live: Option<bool>,
@@ -102,21 +108,33 @@ impl ClerkApiSettings {
         let jwks_url = get("CLERK_JWKS_URL")
             .map(|url| check_url("CLERK_JWKS_URL", &url))
             .transpose()?;
-        let calls_per_second = match get("CLERK_API_CALLS_PER_SECOND") {
-            None => DEFAULT_CALLS_PER_SECOND,
-            Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if (1..=1000).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError {
-                        variable: "CLERK_API_CALLS_PER_SECOND",
-                        problem: format!(
-                            "must be a whole number from 1 to 1000, not {:?}",
-                            v.trim()
-                        ),
-                    })
-                }
-            },
+        let whole = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            let Some(value) = get(name) else {
+                return Ok(default);
+            };
+            match value.trim().parse::<u64>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(ConfigError {
+                    variable: name,
+                    problem: format!(
+                        "must be a whole number from {} to {}, not {:?}",
+                        range.start(),
+                        range.end(),
+                        value.trim()
+                    ),
+                }),
+            }
         };
+        let calls_per_second = whole(
+            "CLERK_API_CALLS_PER_SECOND",
+            DEFAULT_CALLS_PER_SECOND.into(),
+            1..=1000,
+        )? as u32;
+        let secret_reread_seconds = whole(
+            "CLERK_SECRET_REREAD_SECONDS",
+            DEFAULT_SECRET_REREAD_SECONDS,
+            1..=3600,
+        )?;
         let source = |role: KeyRole| -> Result<Option<SecretSource>, ConfigError> {
             match (get(role.variable()), get(role.arn_variable())) {
                 (Some(_), Some(_)) => Err(ConfigError {
@@ -142,6 +160,7 @@ impl ClerkApiSettings {
             machine_secret_key: source(KeyRole::Machine)?,
             jwks_url,
             calls_per_second,
+            secret_reread_seconds,
             live,
         })
     }
@@ -344,5 +363,12 @@ mod tests {
             variable(settings(&[("CLERK_API_CALLS_PER_SECOND", "0")], None)),
             "CLERK_API_CALLS_PER_SECOND"
         );
+        assert_eq!(settings(&[], None).unwrap().secret_reread_seconds, 60);
+        for bad in ["0", "3601", "1m"] {
+            assert_eq!(
+                variable(settings(&[("CLERK_SECRET_REREAD_SECONDS", bad)], None)),
+                "CLERK_SECRET_REREAD_SECONDS"
+            );
+        }
     }
 }

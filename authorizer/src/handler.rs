@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::clerk_api::Transport;
-use crate::config::{Config, ConfigError, HttpApiResponse};
+use crate::config::{Config, HttpApiResponse};
 use crate::context::{Context, ContextValue};
 use crate::credential::Credential;
 use crate::event::{Flavour, Request};
@@ -99,22 +99,28 @@ impl Authorizer {
     }
 
     /// The authorizer with Clerk reachable through `transport`, at `now` (cold start): loads
-    /// the keys of `CLERK_JWKS_URL` (an error stops the function at init; the next invocation
-    /// retries) and verifies opaque credentials with Clerk's Backend API.
+    /// the keys of `CLERK_JWKS_URL` and verifies opaque credentials with Clerk's Backend API.
+    ///
+    /// Nothing here stops the function: a JWKS that cannot be loaded is logged (as an ERROR
+    /// naming `CLERK_JWKS_URL`) and tried again, boundedly, while every token is refused as an
+    /// outage (`jwks_unavailable`), never as a cacheable deny.
     ///
     /// Without `connect`, a configuration that needs the network refuses what needs it with
     /// an outage reason: it never allows.
-    pub fn connect(
-        mut config: Config,
-        transport: Arc<dyn Transport>,
-        now: u64,
-    ) -> Result<Self, ConfigError> {
+    pub fn connect(mut config: Config, transport: Arc<dyn Transport>, now: u64) -> Self {
         if let Some(url) = &config.clerk_api.jwks_url {
-            let ring =
-                KeyRing::load(url, transport.clone(), now).map_err(|problem| ConfigError {
-                    variable: "CLERK_JWKS_URL",
-                    problem,
-                })?;
+            let (ring, problem) = KeyRing::load(url, transport.clone(), now);
+            if let Some(problem) = problem {
+                tracing::error!(
+                    variable = "CLERK_JWKS_URL",
+                    reason = Rejection::JwksUnavailable.reason(),
+                    "CLERK_JWKS_URL {problem}: every token is refused (not cached by API \
+                     Gateway) until it can be read; it is tried again at most every {} s. \
+                     Check the URL (https://<your Frontend API>/.well-known/jwks.json) and that \
+                     the function can reach it",
+                    crate::jwks::EMPTY_RETRY_SECONDS
+                );
+            }
             config.verifier.set_key_source(Box::new(ring));
         }
         let checks = config.verifier.checks();
@@ -127,7 +133,7 @@ impl Authorizer {
         let opaque = OpaqueVerifier::new(opaque_checks, transport);
         let mut authorizer = Authorizer::new(config);
         authorizer.opaque = Some(Box::new(opaque));
-        Ok(authorizer)
+        authorizer
     }
 
     /// The configuration it decides with.

@@ -5,7 +5,9 @@
 //! - a token whose `kid` is not in the set triggers at most one refetch per
 //!   `UNKNOWN_KID_REFETCH_SECONDS`, so forged `kid`s cannot amplify into fetches;
 //! - the set is refreshed at most every `REFRESH_SECONDS`, so a removed key stops working;
-//! - a failed refetch keeps the keys we have.
+//! - a failed refetch keeps the keys we have;
+//! - a set that could not be loaded at all (the JWKS was down at cold start) is tried again at
+//!   most every `EMPTY_RETRY_SECONDS`; meanwhile every token is refused as an outage.
 
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +23,8 @@ use crate::verify::KeySource;
 pub const UNKNOWN_KID_REFETCH_SECONDS: u64 = 300;
 /// How old the set may get before a token that needs it refreshes it.
 pub const REFRESH_SECONDS: u64 = 600;
+/// While no key was ever loaded, how often a token may cause a fetch.
+pub const EMPTY_RETRY_SECONDS: u64 = 10;
 
 /// A JWKS document's key: only the fields we read.
 #[derive(Deserialize)]
@@ -104,10 +108,15 @@ impl std::fmt::Debug for KeyRing {
 }
 
 impl KeyRing {
-    /// Loads the keys at `url` at `now` (cold start): an error stops the function at init.
-    pub fn load(url: &str, transport: Arc<dyn Transport>, now: u64) -> Result<KeyRing, String> {
-        let keys = fetch(transport.as_ref(), url)?;
-        Ok(KeyRing {
+    /// Loads the keys at `url` at `now` (cold start). A failure is returned beside a ring
+    /// that holds no key yet and tries again, boundedly, when tokens need it: the function
+    /// starts anyway, refusing tokens as an outage until the JWKS can be read.
+    pub fn load(url: &str, transport: Arc<dyn Transport>, now: u64) -> (KeyRing, Option<String>) {
+        let (keys, problem) = match fetch(transport.as_ref(), url) {
+            Ok(keys) => (keys, None),
+            Err(problem) => (Vec::new(), Some(problem)),
+        };
+        let ring = KeyRing {
             url: url.to_string(),
             transport,
             ring: Mutex::new(Ring {
@@ -115,7 +124,8 @@ impl KeyRing {
                 fetched_at: now,
                 unknown_kid_fetch_at: None,
             }),
-        })
+        };
+        (ring, problem)
     }
 }
 
@@ -128,11 +138,12 @@ impl KeySource for KeyRing {
         let known = |ring: &Ring| {
             kid.is_none_or(|kid| ring.keys.iter().any(|(k, _)| k.as_deref() == Some(kid)))
         };
-        let stale = now.saturating_sub(ring.fetched_at) >= REFRESH_SECONDS;
+        let age = now.saturating_sub(ring.fetched_at);
+        let stale = age >= REFRESH_SECONDS || (ring.keys.is_empty() && age >= EMPTY_RETRY_SECONDS);
         let may_chase_kid = ring
             .unknown_kid_fetch_at
             .is_none_or(|at| now.saturating_sub(at) >= UNKNOWN_KID_REFETCH_SECONDS);
-        let chase_kid = !known(&ring) && may_chase_kid;
+        let chase_kid = !known(&ring) && may_chase_kid && !ring.keys.is_empty();
         if stale || chase_kid {
             if chase_kid {
                 ring.unknown_kid_fetch_at = Some(now);
@@ -208,13 +219,11 @@ mod tests {
             if doc.is_empty() {
                 return Err(Failure::Connect);
             }
-            Ok(Reply {
-                status: 200,
-                body: doc.into_bytes(),
-            })
+            Ok(Reply::new(200, doc))
         }));
         let gets = || source.get_count();
-        let ring = KeyRing::load("https://x/jwks", source.clone(), 1000).unwrap();
+        let (ring, problem) = KeyRing::load("https://x/jwks", source.clone(), 1000);
+        assert_eq!(problem, None);
         assert_eq!(gets(), 1);
         // Known kid, fresh set: no fetch.
         assert_eq!(ring.keys(Some("a"), 1100).len(), 1);
@@ -238,5 +247,38 @@ mod tests {
         doc.lock().unwrap().clear();
         let later = 1100 + UNKNOWN_KID_REFETCH_SECONDS + 2 * REFRESH_SECONDS;
         assert_eq!(ring.keys(Some("b"), later)[0].0.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn a_jwks_down_at_cold_start_is_retried_boundedly_until_it_answers() {
+        let up = Arc::new(Mutex::new(false));
+        let serving = up.clone();
+        let source = Arc::new(FakeClerk::getting(move || {
+            if !*serving.lock().unwrap() {
+                return Err(Failure::Connect);
+            }
+            Ok(Reply::new(
+                200,
+                format!(r#"{{"keys":[{}]}}"#, jwk("a", 2048, "")),
+            ))
+        }));
+        let (ring, problem) = KeyRing::load("https://x/jwks", source.clone(), 1000);
+        assert!(problem.unwrap().contains("could not be fetched"));
+        // Tokens (any kid) meanwhile: no key, and at most one fetch per EMPTY_RETRY_SECONDS.
+        for t in 1000..1000 + EMPTY_RETRY_SECONDS {
+            assert!(ring.keys(Some(&format!("k{t}")), t).is_empty());
+        }
+        assert_eq!(source.get_count(), 1);
+        assert!(ring.keys(Some("a"), 1000 + EMPTY_RETRY_SECONDS).is_empty());
+        assert_eq!(source.get_count(), 2);
+        *up.lock().unwrap() = true;
+        assert!(ring
+            .keys(Some("a"), 1000 + 2 * EMPTY_RETRY_SECONDS - 1)
+            .is_empty());
+        assert_eq!(
+            ring.keys(Some("a"), 1000 + 2 * EMPTY_RETRY_SECONDS).len(),
+            1
+        );
+        assert_eq!(source.get_count(), 3);
     }
 }

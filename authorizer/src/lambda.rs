@@ -1,4 +1,4 @@
-//! The Lambda adapter both binaries share (feature `lambda`): the init log and the event
+//! The Lambda adapter of the binary (feature `lambda`): the init log and the event
 //! loop. Everything that decides lives in the core; see `handler.rs`.
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
@@ -31,7 +31,7 @@ pub fn configure() -> Result<Config, ConfigError> {
 }
 
 /// Logs an init failure with the variable at fault.
-pub fn log_init_error(error: &ConfigError) {
+fn log_init_error(error: &ConfigError) {
     tracing::error!(variable = error.variable, "invalid configuration: {error}");
 }
 

@@ -1,27 +1,24 @@
-//! The networkless authorizer: keys from `CLERK_JWT_KEY`, no call at all. A configuration
-//! that needs Clerk over the network is refused at init with a pointer to
-//! `authorizer-networked`.
+//! The authorizer function: one binary for every configuration, so that turning API keys or a
+//! JWKS on or off updates the function in place (same ARN) rather than swapping it.
+//!
+//! Without network settings (`ACCEPTED_TOKENS` of JWTs only, keys from `CLERK_JWT_KEY`) the
+//! network code stays idle: no connection is opened, no secret is read. With them, the secret
+//! keys are read at cold start and Clerk is asked about opaque credentials; a secret or JWKS
+//! that cannot be read is logged and tried again, and never stops the function.
 
-use clerk_apigw_authorizer::{lambda, Authorizer, ConfigError};
+use clerk_apigw_authorizer::network::Network;
+use clerk_apigw_authorizer::{lambda, now, Authorizer};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::configure()?;
-    if config.needs_network() {
-        let error = ConfigError {
-            variable: if config.clerk_api.jwks_url.is_some() {
-                "CLERK_JWKS_URL"
-            } else {
-                "ACCEPTED_TOKENS"
-            },
-            problem: "needs Clerk over the network (keys from a URL, or opaque credentials \
-                      through the Backend API), which this networkless binary never calls; \
-                      deploy the authorizer-networked binary (the template picks it when \
-                      ClerkSecretKeyArn or ClerkJwksUrl is set)"
-                .into(),
-        };
-        lambda::log_init_error(&error);
-        return Err(error.into());
-    }
-    lambda::serve(Authorizer::new(config)).await
+    let authorizer = if config.needs_network() {
+        let network = Network::connect(&config.clerk_api);
+        Authorizer::connect(config, network, now())
+    } else {
+        Authorizer::new(config)
+    };
+    // Each call to Clerk blocks this (current-thread) runtime while it lasts: Lambda hands an
+    // execution environment one event at a time, so there is nothing else to run meanwhile.
+    lambda::serve(authorizer).await
 }

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::digest::{digest, SHA256};
+use aws_lc_rs::digest::{digest, Context, SHA256};
 use aws_lc_rs::hmac;
 use serde::Deserialize;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
@@ -21,24 +21,28 @@ use crate::clerk_api::{
     REQUEST_TIMEOUT, USER_AGENT,
 };
 use crate::clerk_settings::{check_key, ClerkApiSettings, KeyRole, Secret, SecretSource};
-use crate::config_error::ConfigError;
-
-/// After a 401, the secret keys are re-read at most this often.
-const RELOAD_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The secret keys in use.
 #[derive(Debug, Default)]
 struct Keys {
     instance: Option<Secret>,
     machine: Option<Secret>,
+    /// A digest of the API URL and the instance key: `Transport::instance`.
+    digest: [u8; 32],
 }
 
-/// HTTPS to Clerk, with the secret keys read at cold start.
+/// HTTPS to Clerk, with the secret keys read at cold start and again when needed.
+///
+/// A secret that cannot be read (empty, missing, access denied, Secrets Manager down) never
+/// stops the function: it is logged as an ERROR naming the variable and the fix, calls that
+/// need it fail with `Failure::NoSecret` without reaching Clerk, and it is read again at most
+/// every `CLERK_SECRET_REREAD_SECONDS` (60 s by default), so filling it needs no redeploy.
 pub struct Network {
     agent: Agent,
     settings: ClerkApiSettings,
     keys: Mutex<Keys>,
-    last_reload: Mutex<Option<Instant>>,
+    /// When the keys were last read from Secrets Manager.
+    last_read: Mutex<Instant>,
 }
 
 impl std::fmt::Debug for Network {
@@ -50,45 +54,113 @@ impl std::fmt::Debug for Network {
 }
 
 impl Network {
-    /// Reads the secret keys (from Secrets Manager when given as ARNs) and checks them: an
-    /// error names the variable, and stops the function at init.
-    pub fn connect(settings: &ClerkApiSettings) -> Result<Arc<Network>, ConfigError> {
+    /// Reads the secret keys (from Secrets Manager when given as ARNs). Never fails: a secret
+    /// that cannot be read is logged and read again later (see above).
+    pub fn connect(settings: &ClerkApiSettings) -> Arc<Network> {
         let network = Network {
             agent: agent(),
             settings: settings.clone(),
             keys: Mutex::new(Keys::default()),
-            last_reload: Mutex::new(None),
+            last_read: Mutex::new(Instant::now()),
         };
-        let keys = network.read_keys()?;
-        *network.keys.lock().unwrap_or_else(|e| e.into_inner()) = keys;
-        Ok(Arc::new(network))
+        *network.keys.lock().unwrap_or_else(|e| e.into_inner()) = network.read_keys();
+        Arc::new(network)
     }
 
-    fn read_keys(&self) -> Result<Keys, ConfigError> {
+    /// Reads both keys; one that cannot be read is `None`, and logged.
+    fn read_keys(&self) -> Keys {
         let read = |role: KeyRole, source: &Option<SecretSource>| match source {
-            None => Ok(None),
-            Some(SecretSource::Value(secret)) => Ok(Some(secret.clone())),
-            Some(SecretSource::Arn(arn)) => {
-                let value = get_secret_value(&self.agent, arn).map_err(|problem| ConfigError {
-                    variable: role.arn_variable(),
-                    problem,
-                })?;
-                check_key(role, role.arn_variable(), value, self.settings.live).map(Some)
-            }
+            None => None,
+            Some(SecretSource::Value(secret)) => Some(secret.clone()),
+            Some(SecretSource::Arn(arn)) => get_secret_value(&self.agent, arn)
+                .and_then(|value| {
+                    check_key(role, role.arn_variable(), value, self.settings.live)
+                        .map_err(|error| error.problem)
+                })
+                .inspect_err(|problem| self.log_unreadable(role, problem))
+                .ok(),
         };
-        Ok(Keys {
-            instance: read(KeyRole::Instance, &self.settings.secret_key)?,
-            machine: read(KeyRole::Machine, &self.settings.machine_secret_key)?,
-        })
+        let instance = read(KeyRole::Instance, &self.settings.secret_key);
+        Keys {
+            digest: self.digest_of(instance.as_ref()),
+            instance,
+            machine: read(KeyRole::Machine, &self.settings.machine_secret_key),
+        }
+    }
+
+    fn log_unreadable(&self, role: KeyRole, problem: &str) {
+        tracing::error!(
+            variable = role.arn_variable(),
+            reason = "clerk_secret_unavailable",
+            "{} {problem}. API keys and opaque tokens are refused as during a Clerk outage \
+             (clerk_secret_unavailable, never cached) until it can be read; sessions are \
+             served. Fix: aws secretsmanager put-secret-value --secret-id <the ARN> \
+             --secret-string <your {} key>, and let the function's role call \
+             secretsmanager:GetSecretValue on it; it is read again at most every {} s, with no \
+             redeploy",
+            role.arn_variable(),
+            match role {
+                KeyRole::Instance => "sk_live_…",
+                KeyRole::Machine => "ak_…",
+            },
+            self.settings.secret_reread_seconds
+        );
+    }
+
+    /// Reads the keys again if the last read is at least `CLERK_SECRET_REREAD_SECONDS` old;
+    /// true when a key changed.
+    fn reread_if_due(&self) -> bool {
+        let has_arn = [&self.settings.secret_key, &self.settings.machine_secret_key]
+            .into_iter()
+            .any(|s| matches!(s, Some(SecretSource::Arn(_))));
+        if !has_arn {
+            return false;
+        }
+        {
+            let mut last = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
+            let interval = Duration::from_secs(self.settings.secret_reread_seconds);
+            if last.elapsed() < interval {
+                return false;
+            }
+            *last = Instant::now();
+        }
+        let fresh = self.read_keys();
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        // A failed re-read keeps a key we had: only what was read replaces it.
+        let instance = fresh.instance.or_else(|| keys.instance.clone());
+        let machine = fresh.machine.or_else(|| keys.machine.clone());
+        let changed = instance != keys.instance || machine != keys.machine;
+        *keys = Keys {
+            digest: self.digest_of(instance.as_ref()),
+            instance,
+            machine,
+        };
+        changed
+    }
+
+    /// `Transport::instance`: the API URL and the instance key, hashed.
+    fn digest_of(&self, instance: Option<&Secret>) -> [u8; 32] {
+        let mut digest = Context::new(&SHA256);
+        digest.update(self.settings.url.as_bytes());
+        digest.update(b"\n");
+        digest.update(instance.map_or("", Secret::expose).as_bytes());
+        digest.finish().as_ref().try_into().expect("32 bytes")
     }
 
     fn bearer(&self, key: SecretKey) -> Option<String> {
-        let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        let secret = match key {
-            SecretKey::Machine => keys.machine.as_ref().or(keys.instance.as_ref()),
-            SecretKey::Instance => keys.instance.as_ref(),
-        }?;
-        Some(format!("Bearer {}", secret.expose()))
+        let pick = |keys: &Keys| {
+            match key {
+                SecretKey::Machine => keys.machine.as_ref().or(keys.instance.as_ref()),
+                SecretKey::Instance => keys.instance.as_ref(),
+            }
+            .map(|secret| format!("Bearer {}", secret.expose()))
+        };
+        if let Some(bearer) = pick(&self.keys.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Some(bearer);
+        }
+        // The secret was unreadable: perhaps it has been filled since.
+        self.reread_if_due();
+        pick(&self.keys.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -100,7 +172,7 @@ impl Transport for Network {
         key: SecretKey,
         timeout: Duration,
     ) -> Result<Reply, Failure> {
-        let bearer = self.bearer(key).ok_or(Failure::Connect)?;
+        let bearer = self.bearer(key).ok_or(Failure::NoSecret)?;
         let request = self
             .agent
             .post(format!("{}{path}", self.settings.url))
@@ -130,34 +202,11 @@ impl Transport for Network {
     }
 
     fn reload_secrets(&self) -> bool {
-        let has_arn = [&self.settings.secret_key, &self.settings.machine_secret_key]
-            .into_iter()
-            .any(|s| matches!(s, Some(SecretSource::Arn(_))));
-        if !has_arn {
-            return false;
-        }
-        {
-            let mut last = self.last_reload.lock().unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|at| at.elapsed() < RELOAD_INTERVAL) {
-                return false;
-            }
-            *last = Some(Instant::now());
-        }
-        match self.read_keys() {
-            Ok(fresh) => {
-                let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-                let changed = fresh.instance != keys.instance || fresh.machine != keys.machine;
-                *keys = fresh;
-                changed
-            }
-            Err(error) => {
-                tracing::error!(
-                    variable = error.variable,
-                    "secret key re-read failed: {error}"
-                );
-                false
-            }
-        }
+        self.reread_if_due()
+    }
+
+    fn instance(&self) -> [u8; 32] {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner()).digest
     }
 }
 
@@ -186,12 +235,21 @@ fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resul
     let mut response = result.map_err(failure)?;
     let status = response.status().as_u16();
     let limit = MAX_BODY_BYTES as u64 + 1;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
     let body = match response.body_mut().with_config().limit(limit).read_to_vec() {
         Ok(body) => body,
         Err(ureq::Error::BodyExceedsLimit(_)) => vec![b' '; MAX_BODY_BYTES + 1],
         Err(error) => return Err(failure(error)),
     };
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 fn failure(error: ureq::Error) -> Failure {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::digest::{digest, SHA256};
+use aws_lc_rs::digest::{Context, SHA256};
 use serde_json::{Map, Value};
 
 use crate::clerk_api::{self, Answer, Record, Transport};
@@ -25,8 +25,10 @@ pub const CACHE_SECONDS: u64 = 60;
 /// How many credentials are remembered at most; beyond, the oldest answers are forgotten.
 pub const MAX_CACHED: usize = 10_000;
 /// `CLERK_API_CALLS_PER_SECOND`'s default: calls to Clerk per second per execution
-/// environment, beyond which a new credential is refused without a call.
-pub const DEFAULT_CALLS_PER_SECOND: u32 = 20;
+/// environment, beyond which a new credential is refused without a call. Clerk allows a
+/// production instance 100 calls a second (a development one 10), shared with the app's own
+/// backend and across every environment: docs/clerk-api.md has the arithmetic.
+pub const DEFAULT_CALLS_PER_SECOND: u32 = 10;
 
 /// The prefixes of Clerk's opaque credentials and the kind each one is.
 const PREFIXES: [(&str, TokenKind); 3] = [
@@ -75,10 +77,13 @@ enum Cached {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Keyed by SHA-256 of the credential: the credential itself is never kept.
+    /// Keyed by SHA-256 of the Clerk instance and the credential: the credential itself is
+    /// never kept, and an answer never outlives a change of instance.
     entries: HashMap<[u8; 32], (Cached, u64)>,
     /// The second the call count is for, and the count.
     window: (u64, u32),
+    /// No call to Clerk before this instant (milliseconds): its last 429's `Retry-After`.
+    paused_until_ms: u64,
 }
 
 /// What the handler asks of the opaque path. A trait object, so that a binary that never
@@ -110,15 +115,12 @@ impl OpaqueCheck for OpaqueVerifier {
             return Err(Rejection::MachineTokenOutsideHeader);
         }
         let now = now_ms / 1000;
-        let key: [u8; 32] = digest(&SHA256, token.as_bytes())
-            .as_ref()
-            .try_into()
-            .expect("SHA-256 is 32 bytes");
+        let key = cache_key(&self.transport.instance(), token);
         let record = match self.cached(&key, now) {
             Some(Cached::Verified(record)) => record,
             Some(Cached::Refused(rejection)) => return Err(rejection),
             None => {
-                if !self.admit_call(now) {
+                if !self.admit_call(now_ms) {
                     return Err(Rejection::ClerkApiRateLimited);
                 }
                 let answer = clerk_api::exchange(self.transport.as_ref(), kind, token, now_ms);
@@ -131,6 +133,11 @@ impl OpaqueCheck for OpaqueVerifier {
                     // Outages are never remembered: the next request asks again.
                     Answer::SecretInvalid => return Err(Rejection::ClerkSecretKeyInvalid),
                     Answer::Unavailable => return Err(Rejection::ClerkApiUnavailable),
+                    Answer::SecretUnavailable => return Err(Rejection::ClerkSecretUnavailable),
+                    Answer::RateLimited(seconds) => {
+                        self.pause(now_ms + seconds * 1000);
+                        return Err(Rejection::ClerkApiRateLimited);
+                    }
                     Answer::BadAnswer => return Err(Rejection::ClerkApiBadAnswer),
                 };
                 self.remember(key, &cached, now);
@@ -230,9 +237,14 @@ impl OpaqueVerifier {
         state.entries.insert(key, (cached.clone(), until));
     }
 
-    /// Counts one call in the current second, unless the cap is reached.
-    fn admit_call(&self, now: u64) -> bool {
+    /// Counts one call in the current second, unless the cap is reached or Clerk asked us to
+    /// wait.
+    fn admit_call(&self, now_ms: u64) -> bool {
+        let now = now_ms / 1000;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if now_ms < state.paused_until_ms {
+            return false;
+        }
         if state.window.0 != now {
             state.window = (now, 0);
         }
@@ -242,6 +254,24 @@ impl OpaqueVerifier {
         state.window.1 += 1;
         true
     }
+
+    /// Makes no call before `until_ms` (Clerk's `Retry-After`).
+    fn pause(&self, until_ms: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.paused_until_ms = state.paused_until_ms.max(until_ms);
+    }
+}
+
+/// SHA-256 of the instance's digest and the credential.
+fn cache_key(instance: &[u8; 32], token: &str) -> [u8; 32] {
+    let mut context = Context::new(&SHA256);
+    context.update(instance);
+    context.update(token.as_bytes());
+    context
+        .finish()
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 is 32 bytes")
 }
 
 /// Clerk's record as claims, so that the credential, the rules and the context read opaque
@@ -270,6 +300,7 @@ mod tests {
     use super::*;
     use crate::clerk_api::{FakeClerk, Reply};
     use crate::kind::Kinds;
+    use std::sync::Mutex;
 
     #[test]
     fn prefixes_and_shape_are_checked_before_any_call() {
@@ -294,12 +325,7 @@ mod tests {
     /// A Clerk that knows one key (or answers every call with `status`), counting calls.
     fn verifier(status: u16, calls_per_second: u32) -> (OpaqueVerifier, Arc<FakeClerk>) {
         let clerk = Arc::new(FakeClerk::posting(move |_, body| {
-            let reply = |status, body: &str| {
-                Ok(Reply {
-                    status,
-                    body: body.into(),
-                })
-            };
+            let reply = |status, body: &str| Ok(Reply::new(status, body));
             if status != 200 {
                 return reply(status, "");
             }
@@ -385,10 +411,7 @@ mod tests {
                 "revoked":false,"expired":false,"expiration":{}}}"#,
                 T + 10_000
             );
-            Ok(Reply {
-                status: 200,
-                body: record.into(),
-            })
+            Ok(Reply::new(200, record))
         });
         let v = OpaqueVerifier::new(checks(100), Arc::new(expiring));
         assert!(v
@@ -417,7 +440,7 @@ mod tests {
         }
         let state = v.state.lock().unwrap();
         assert!(state.entries.len() <= MAX_CACHED);
-        let good: [u8; 32] = digest(&SHA256, b"ak_good").as_ref().try_into().unwrap();
+        let good = cache_key(&[0; 32], "ak_good");
         assert!(
             state.entries.contains_key(&good),
             "the verified key was kept"
@@ -466,5 +489,60 @@ mod tests {
             Err(Rejection::MachineTokenOutsideHeader)
         );
         assert_eq!(clerk.post_count(), 0);
+    }
+
+    #[test]
+    fn a_429_pauses_every_call_for_its_retry_after() {
+        let limited = Arc::new(Mutex::new(true));
+        let flag = limited.clone();
+        let clerk = Arc::new(FakeClerk::posting(move |_, _| {
+            if *flag.lock().unwrap() {
+                return Ok(Reply {
+                    retry_after: Some("2".into()),
+                    ..Reply::new(429, "")
+                });
+            }
+            Ok(Reply::new(404, ""))
+        }));
+        let v = OpaqueVerifier::new(checks(100), clerk.clone());
+        let verify = |token: &str, at| v.verify(token, TokenKind::ApiKey, Place::Authorization, at);
+        assert_eq!(verify("ak_a", T), Err(Rejection::ClerkApiRateLimited));
+        assert_eq!(clerk.post_count(), 1, "a 429 is not retried");
+        *limited.lock().unwrap() = false;
+        // For two seconds no credential, new or not, reaches Clerk; none is remembered.
+        for (token, at) in [("ak_a", T + 10), ("ak_b", T + 1000), ("ak_c", T + 1999)] {
+            assert_eq!(verify(token, at), Err(Rejection::ClerkApiRateLimited));
+        }
+        assert_eq!(clerk.post_count(), 1);
+        assert_eq!(verify("ak_a", T + 2000), Err(Rejection::UnknownCredential));
+        assert_eq!(clerk.post_count(), 2);
+    }
+
+    #[test]
+    fn no_secret_is_an_outage_and_answers_are_kept_per_instance() {
+        let clerk = Arc::new(FakeClerk::posting(|_, _| {
+            Err(crate::clerk_api::Failure::NoSecret)
+        }));
+        let v = OpaqueVerifier::new(checks(100), clerk.clone());
+        for _ in 0..2 {
+            assert_eq!(
+                v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T),
+                Err(Rejection::ClerkSecretUnavailable)
+            );
+        }
+        assert!(Rejection::ClerkSecretUnavailable.is_outage());
+
+        // Another instance (another secret key or API URL) asks again.
+        let (v, clerk) = verifier(200, 100);
+        v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
+            .unwrap();
+        *clerk.instance.lock().unwrap() = [1; 32];
+        v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
+            .unwrap();
+        assert_eq!(clerk.post_count(), 2);
+        *clerk.instance.lock().unwrap() = [0; 32];
+        v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
+            .unwrap();
+        assert_eq!(clerk.post_count(), 2);
     }
 }

@@ -60,11 +60,15 @@ pub enum Rejection {
     UnknownCredential,
     /// Clerk says the opaque credential was revoked.
     Revoked,
-    /// Clerk's Backend API could not be asked: a timeout, a 5xx, a 429 or a connection error.
+    /// Clerk's Backend API could not be asked: a timeout, a 5xx or a connection error.
     ClerkApiUnavailable,
+    /// Clerk's secret key could not be read (empty or missing secret, access denied, Secrets
+    /// Manager down): opaque credentials cannot be asked about until it can.
+    ClerkSecretUnavailable,
     /// Clerk's Backend API refused our secret key (401), even after re-reading it.
     ClerkSecretKeyInvalid,
-    /// This execution environment reached `CLERK_API_CALLS_PER_SECOND`: refused without a call.
+    /// Clerk answered 429 (and its `Retry-After` has not passed), or this execution
+    /// environment reached `CLERK_API_CALLS_PER_SECOND`: refused without a call.
     ClerkApiRateLimited,
     /// Clerk's Backend API answered 200 with something other than the record asked for.
     ClerkApiBadAnswer,
@@ -102,6 +106,7 @@ impl Rejection {
             Rejection::UnknownCredential => "unknown_credential",
             Rejection::Revoked => "revoked",
             Rejection::ClerkApiUnavailable => "clerk_api_unavailable",
+            Rejection::ClerkSecretUnavailable => "clerk_secret_unavailable",
             Rejection::ClerkSecretKeyInvalid => "clerk_secret_key_invalid",
             Rejection::ClerkApiRateLimited => "clerk_api_rate_limited",
             Rejection::ClerkApiBadAnswer => "clerk_api_bad_answer",
@@ -116,6 +121,7 @@ impl Rejection {
         matches!(
             self,
             Rejection::ClerkApiUnavailable
+                | Rejection::ClerkSecretUnavailable
                 | Rejection::ClerkSecretKeyInvalid
                 | Rejection::ClerkApiRateLimited
                 | Rejection::ClerkApiBadAnswer

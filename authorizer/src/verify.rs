@@ -173,8 +173,13 @@ impl Verifier {
             Keys::Pem(keys) => keys.iter().any(|key| key.verifies(alg, signed, &signature)),
             Keys::Jwks(ring) => {
                 let kid = jose.kid.as_deref();
-                ring.keys(kid, now)
-                    .iter()
+                let keys = ring.keys(kid, now);
+                // Never loaded (the JWKS is down): nothing can be verified, and that is no
+                // verdict on this token.
+                if keys.is_empty() {
+                    return Err(Rejection::JwksUnavailable);
+                }
+                keys.iter()
                     .filter(|(id, _)| kid.is_none() || id.as_deref() == kid)
                     .any(|(_, key)| key.verifies(alg, signed, &signature))
             }
