@@ -135,7 +135,9 @@ impl OpaqueCheck for OpaqueVerifier {
                     Answer::Unavailable => return Err(Rejection::ClerkApiUnavailable),
                     Answer::SecretUnavailable => return Err(Rejection::ClerkSecretUnavailable),
                     Answer::RateLimited(seconds) => {
-                        self.pause(now_ms + seconds * 1000);
+                        // One second more: the handler's clock counts whole seconds, so the
+                        // pause is never shorter than Clerk asked.
+                        self.pause(now_ms + (seconds + 1) * 1000);
                         return Err(Rejection::ClerkApiRateLimited);
                     }
                     Answer::BadAnswer => return Err(Rejection::ClerkApiBadAnswer),
@@ -509,12 +511,13 @@ mod tests {
         assert_eq!(verify("ak_a", T), Err(Rejection::ClerkApiRateLimited));
         assert_eq!(clerk.post_count(), 1, "a 429 is not retried");
         *limited.lock().unwrap() = false;
-        // For two seconds no credential, new or not, reaches Clerk; none is remembered.
-        for (token, at) in [("ak_a", T + 10), ("ak_b", T + 1000), ("ak_c", T + 1999)] {
+        // For two seconds (and the rest of the second it came in) no credential, new or
+        // not, reaches Clerk; none is remembered.
+        for (token, at) in [("ak_a", T + 10), ("ak_b", T + 1999), ("ak_c", T + 2999)] {
             assert_eq!(verify(token, at), Err(Rejection::ClerkApiRateLimited));
         }
         assert_eq!(clerk.post_count(), 1);
-        assert_eq!(verify("ak_a", T + 2000), Err(Rejection::UnknownCredential));
+        assert_eq!(verify("ak_a", T + 3000), Err(Rejection::UnknownCredential));
         assert_eq!(clerk.post_count(), 2);
     }
 

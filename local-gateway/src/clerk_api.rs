@@ -13,7 +13,8 @@
 //! 401.
 //!
 //! Control endpoints, for tests and the demo: `POST /_control` with
-//! `{"fault": "none"|"slow"|"500"|"429"|"redirect", "delay_ms": N}` (`redirect` answers 307 to
+//! `{"fault": "none"|"slow"|"500"|"429"|"redirect", "delay_ms": N, "retry_after": S}` (a 429
+//! carries `Retry-After: S`, 1 by default, as Clerk's do; `redirect` answers 307 to
 //! `/_stolen`, which counts whoever follows it), `POST /_credentials` with one more
 //! `{"secret", "answer"}`, `PUT /_jwks` with a new document, and `GET /_calls`, the count of
 //! verify, JWKS and followed-redirect calls so far.
@@ -55,8 +56,8 @@ enum Fault {
     Slow(Duration),
     /// 500 Internal Server Error.
     ServerError,
-    /// 429 Too Many Requests.
-    TooMany,
+    /// 429 Too Many Requests, with `Retry-After` in seconds.
+    TooMany(u64),
     /// 307 to `/_stolen` on this server: a client that follows it would resend the secret.
     Redirect,
 }
@@ -185,7 +186,7 @@ async fn handle(
             let fault = match (json["fault"].as_str(), json["delay_ms"].as_u64()) {
                 (Some("slow"), delay) => Fault::Slow(Duration::from_millis(delay.unwrap_or(5000))),
                 (Some("500"), _) => Fault::ServerError,
-                (Some("429"), _) => Fault::TooMany,
+                (Some("429"), _) => Fault::TooMany(json["retry_after"].as_u64().unwrap_or(1)),
                 (Some("redirect"), _) => Fault::Redirect,
                 _ => Fault::None,
             };
@@ -227,9 +228,13 @@ async fn handle(
             count(state, path);
             return clerk_error(500, "internal_error", "injected by _control");
         }
-        Fault::TooMany => {
+        Fault::TooMany(seconds) => {
             count(state, path);
-            return clerk_error(429, "too_many_requests", "injected by _control");
+            let mut response = clerk_error(429, "too_many_requests", "injected by _control");
+            response
+                .headers_mut()
+                .insert("retry-after", hyper::header::HeaderValue::from(seconds));
+            return response;
         }
         Fault::Redirect => {
             count(state, path);

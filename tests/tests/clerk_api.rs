@@ -1,6 +1,6 @@
-//! Opaque credentials and JWKS keys over real HTTP: the real `authorizer-networked` binary
-//! against the local Clerk API (`local-clerk-api`), started per test with
-//! `events/clerk-api.json`'s credentials.
+//! Opaque credentials and JWKS keys over real HTTP: the real `authorizer` binary against the
+//! local Clerk API (`local-clerk-api`), started per test with `events/clerk-api.json`'s
+//! credentials, and a fake Secrets Manager where the secret's state matters.
 
 mod common;
 
@@ -67,7 +67,7 @@ impl LocalClerk {
         self.send(
             "POST",
             "/_control",
-            &json!({"fault": fault, "delay_ms": 5000}),
+            &json!({"fault": fault, "delay_ms": 5000, "retry_after": 2}),
         );
     }
 
@@ -141,7 +141,7 @@ fn bearer(credential: &str) -> String {
 }
 
 fn networked(env: &[(String, String)]) -> RealAuthorizer {
-    RealAuthorizer::start_binary("authorizer-networked", env)
+    RealAuthorizer::start(env)
 }
 
 /// The allowed routes of a policy answer.
@@ -333,7 +333,7 @@ fn an_outage_is_refused_fast_uncached_and_recovers() {
         &[],
         "GET /tasks",
     );
-    for fault in ["500", "429", "slow"] {
+    for fault in ["500", "slow"] {
         clerk.fault(fault);
         for event in [
             token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"),
@@ -452,4 +452,205 @@ fn in_jwks_mode_random_kids_cause_at_most_one_refetch() {
         "cold start plus at most one refetch: {:?}",
         clerk.calls()
     );
+}
+
+#[test]
+fn a_429_is_rate_limited_and_its_retry_after_is_honoured_before_service_resumes() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[]));
+    let api_key = || token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks");
+    clerk.fault("429"); // Retry-After: 2
+    let started = Instant::now();
+    let (reply, line) = authorizer.decide(&api_key());
+    assert!(!reply.ok());
+    assert_eq!(line["reason"], "clerk_api_rate_limited", "{line}");
+    assert_eq!(clerk.calls().0, 1, "a 429 is not retried");
+    clerk.fault("none");
+    // Until Retry-After has passed, no call reaches Clerk, for this key or any other.
+    let mut refused = 0;
+    while started.elapsed() < Duration::from_millis(1800) {
+        for key in [SAMPLE_ORG_API_KEY, SAMPLE_USER_API_KEY] {
+            let (reply, line) = authorizer.decide(&token_event(&bearer(key), "GET /tasks"));
+            assert!(!reply.ok(), "{line}");
+            assert_eq!(line["reason"], "clerk_api_rate_limited", "{line}");
+            refused += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(refused >= 10, "{refused}");
+    assert_eq!(clerk.calls().0, 1, "no call before Retry-After");
+    // Then service again, within a second of Retry-After (the clock counts whole seconds).
+    let reply = loop {
+        let (reply, line) = authorizer.decide(&api_key());
+        if reply.ok() || started.elapsed() > Duration::from_millis(3500) {
+            break reply;
+        }
+        assert_eq!(line["reason"], "clerk_api_rate_limited", "{line}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(reply.ok() && started.elapsed() >= Duration::from_secs(2));
+    assert_eq!(clerk.calls().0, 2);
+}
+
+/// A stand-in for Secrets Manager's `GetSecretValue` over real HTTP: the secret's value (None:
+/// access denied), and how many reads it served.
+struct FakeSecretsManager {
+    url: String,
+    value: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeSecretsManager {
+    fn start(value: Option<&str>) -> FakeSecretsManager {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let value = std::sync::Arc::new(std::sync::Mutex::new(value.map(str::to_string)));
+        let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (state, count) = (value.clone(), reads.clone());
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                // Read the headers and the body Content-Length says.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = stream.read(&mut buf).unwrap_or(0);
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length: usize = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse().unwrap_or(0));
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let text = String::from_utf8_lossy(&request);
+                assert!(text.contains("secretsmanager.GetSecretValue"));
+                assert!(text.contains("AWS4-HMAC-SHA256 Credential=local/"));
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (status, body) = match state.lock().unwrap().clone() {
+                    Some(value) => ("200 OK", json!({"SecretString": value}).to_string()),
+                    None => (
+                        "400 Bad Request",
+                        json!({"__type": "AccessDeniedException"}).to_string(),
+                    ),
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FakeSecretsManager { url, value, reads }
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The authorizer's settings with the key's ARN instead of its value.
+    fn env(&self, clerk: &LocalClerk) -> Vec<(String, String)> {
+        let mut env = clerk.env(&[
+            (
+                "CLERK_SECRET_KEY_ARN",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:clerk-AbCdEf",
+            ),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &self.url),
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            ("CLERK_SECRET_REREAD_SECONDS", "1"),
+        ]);
+        env.retain(|(k, _)| k != "CLERK_SECRET_KEY");
+        env
+    }
+}
+
+#[test]
+fn an_empty_or_unreadable_secret_keeps_sessions_served_and_is_picked_up_once_filled() {
+    let clerk = LocalClerk::start();
+    for (unreadable, what) in [(Some(""), "empty"), (None, "access denied")] {
+        let secrets = FakeSecretsManager::start(unreadable);
+        let authorizer = networked(&secrets.env(&clerk));
+        let session = || token_event(&bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)), "GET /me");
+        let (reply, line) = authorizer.decide(&session());
+        assert!(reply.ok(), "{what}: a session is served: {line}");
+        // One ERROR at init, naming the variable and the fix; never a key.
+        let errors: Vec<String> = authorizer
+            .lines()
+            .into_iter()
+            .filter(|l| l.contains("\"ERROR\"") && l.contains("CLERK_SECRET_KEY_ARN"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{what}: {:?}", authorizer.lines());
+        assert!(errors[0].contains("put-secret-value"), "{}", errors[0]);
+
+        let http = http_v2_event(
+            json!({"authorization": bearer(SAMPLE_ORG_API_KEY)}),
+            &[],
+            "GET /tasks",
+        );
+        let verify_calls = clerk.calls().0;
+        for event in [token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"), http] {
+            let (reply, line) = authorizer.decide(&event);
+            // As during an outage: an error, never a Deny API Gateway would cache.
+            assert!(!reply.ok(), "{what}: {}", reply.body);
+            assert_eq!(line["reason"], "clerk_secret_unavailable", "{what}: {line}");
+        }
+        assert_eq!(
+            clerk.calls().0,
+            verify_calls,
+            "no call to Clerk without a key"
+        );
+        // Read again at most once per CLERK_SECRET_REREAD_SECONDS, however many keys come.
+        assert!(secrets.reads() <= 2, "{what}: {} reads", secrets.reads());
+
+        *secrets.value.lock().unwrap() = Some(DEV_SECRET_KEY.to_string());
+        std::thread::sleep(Duration::from_millis(1100));
+        let (reply, line) =
+            authorizer.decide(&token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks"));
+        assert!(
+            reply.ok(),
+            "{what}: allowed once filled, with no restart: {line}"
+        );
+        let (reply, _) = authorizer.decide(&session());
+        assert!(reply.ok());
+        assert!(!authorizer
+            .lines()
+            .iter()
+            .any(|l| l.contains(DEV_SECRET_KEY) || l.contains(SAMPLE_ORG_API_KEY)));
+    }
+}
+
+#[test]
+fn a_jwks_down_at_cold_start_refuses_every_token_as_an_outage_until_it_answers() {
+    let clerk = LocalClerk::start();
+    let url = format!("{}/.well-known/jwks.json", clerk.url);
+    let port: u16 = clerk.url.rsplit(':').next().unwrap().parse().unwrap();
+    let env = jwks_env(&clerk);
+    drop(clerk);
+    let authorizer = networked(&env);
+    let logged = |lines: &[String]| {
+        lines
+            .iter()
+            .any(|l| l.contains("\"ERROR\"") && l.contains("CLERK_JWKS_URL"))
+    };
+    assert!(logged(&authorizer.lines_when(logged)));
+    let session = token_event(
+        &bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)),
+        "GET /tasks",
+    );
+    let (reply, line) = authorizer.decide(&session);
+    assert!(!reply.ok());
+    assert_eq!(line["reason"], "jwks_unavailable", "{line} ({url})");
+    let _back = LocalClerk::start_on(port);
+    std::thread::sleep(Duration::from_secs(authorizer::jwks::EMPTY_RETRY_SECONDS));
+    let (reply, line) = authorizer.decide(&session);
+    assert!(reply.ok(), "{line}");
 }

@@ -108,14 +108,7 @@ pub struct RealAuthorizer {
 impl RealAuthorizer {
     /// Builds the binary if needed and starts it with exactly `env` (plus Lambda's own).
     pub fn start<K: AsRef<str>, V: AsRef<str>>(env: &[(K, V)]) -> RealAuthorizer {
-        RealAuthorizer::start_binary("authorizer", env)
-    }
-
-    /// The same, for one of the package's binaries (`authorizer-networked`).
-    pub fn start_binary<K: AsRef<str>, V: AsRef<str>>(
-        name: &str,
-        env: &[(K, V)],
-    ) -> RealAuthorizer {
+        let name = "authorizer";
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let status = Command::new(env!("CARGO"))
