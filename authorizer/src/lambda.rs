@@ -38,12 +38,15 @@ fn log_init_error(error: &ConfigError) {
 /// Serves events until the runtime stops.
 pub async fn serve(authorizer: Authorizer) -> Result<(), lambda_runtime::Error> {
     let authorizer = &authorizer;
+    // The metrics' FunctionName dimension: Lambda sets it; the alarms filter on it.
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    let function = function.as_str();
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| async move {
             let started = std::time::Instant::now();
             let outcome = authorizer.handle(event.payload.get(), crate::now());
             let namespace = &authorizer.config().metrics_namespace;
-            logging::log_decision(&outcome, namespace, started.elapsed());
+            logging::log_decision(&outcome, namespace, function, started.elapsed());
             match outcome.response.map(RawValue::from_string) {
                 Some(Ok(json)) => Ok(json),
                 _ => Err(Unauthorized),

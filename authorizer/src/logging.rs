@@ -58,7 +58,12 @@ fn max_level(name: &str) -> tracing_subscriber::filter::LevelFilter {
 
 /// Emits the decision line for `outcome`, and beside it its EMF metrics record (a line of its
 /// own: CloudWatch reads EMF from a JSON object with a top-level `_aws` key).
-pub fn log_decision(outcome: &Outcome, namespace: &str, latency: std::time::Duration) {
+pub fn log_decision(
+    outcome: &Outcome,
+    namespace: &str,
+    function: &str,
+    latency: std::time::Duration,
+) {
     log_outcome(outcome);
     let timestamp_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -66,7 +71,7 @@ pub fn log_decision(outcome: &Outcome, namespace: &str, latency: std::time::Dura
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     println!(
         "{}",
-        metrics::record(outcome, namespace, latency_us, timestamp_ms)
+        metrics::record(outcome, namespace, function, latency_us, timestamp_ms)
     );
 }
 

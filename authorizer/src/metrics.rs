@@ -2,8 +2,9 @@
 //! into metrics, with no SDK and no network call.
 //!
 //! Dimensions are few and bounded (verdict, reason, flavour, token kind: a few dozen values in
-//! all), never
-//! the user, the route or the token, so the metrics cost stays flat however many users call.
+//! all), never the user, the route or the token, so the metrics cost stays flat however many
+//! users call. Every set carries `FunctionName`, the function's own name, so that two stacks in
+//! one account and region (staging and production) never feed each other's alarms.
 
 use serde_json::json;
 
@@ -17,16 +18,30 @@ pub const DECISION_LATENCY: &str = "DecisionLatency";
 /// them in its `Errors` metric, so `Errors - UnauthorizedErrors` is what really failed.
 pub const UNAUTHORIZED_ERRORS: &str = "UnauthorizedErrors";
 
-/// The EMF record for `outcome`, decided in `latency_us` microseconds, at `timestamp_ms`.
-pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms: u64) -> String {
+/// The EMF record for `outcome` of the function `function`, decided in `latency_us`
+/// microseconds, at `timestamp_ms`.
+pub fn record(
+    outcome: &Outcome,
+    namespace: &str,
+    function: &str,
+    latency_us: u64,
+    timestamp_ms: u64,
+) -> String {
     json!({
         "_aws": {
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": namespace,
-                // Totals, by verdict, by reason, by flavour and verdict, and by the kind of
-                // token (sessions, M2M, OAuth; `none` before one was verified) and verdict.
-                "Dimensions": [[], ["Verdict"], ["Reason"], ["Flavour", "Verdict"], ["TokenType", "Verdict"]],
+                // Per function: totals, by verdict, by reason, by flavour and verdict, and by
+                // the kind of token (sessions, M2M, OAuth, API keys; `none` before one was
+                // verified) and verdict.
+                "Dimensions": [
+                    ["FunctionName"],
+                    ["FunctionName", "Verdict"],
+                    ["FunctionName", "Reason"],
+                    ["FunctionName", "Flavour", "Verdict"],
+                    ["FunctionName", "TokenType", "Verdict"],
+                ],
                 "Metrics": [
                     { "Name": DECISIONS, "Unit": "Count" },
                     { "Name": DECISION_LATENCY, "Unit": "Microseconds" },
@@ -34,6 +49,7 @@ pub fn record(outcome: &Outcome, namespace: &str, latency_us: u64, timestamp_ms:
                 ],
             }],
         },
+        "FunctionName": function,
         "Verdict": outcome.verdict.name(),
         "Reason": outcome.reason,
         "Flavour": outcome.flavour.map_or("unknown", |f| f.name()),

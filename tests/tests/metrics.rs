@@ -61,8 +61,22 @@ fn every_sample_decision_gives_a_valid_emf_record_with_bounded_dimensions() {
     let authorizer = dev_authorizer();
     for sample in samples() {
         let outcome = run(&authorizer, &sample.event);
-        let line = metrics::record(&outcome, "ClerkAuthorizer", 42, 1_800_000_000_000);
+        let line = metrics::record(
+            &outcome,
+            "ClerkAuthorizer",
+            "prod-authorizer",
+            42,
+            1_800_000_000_000,
+        );
         let record = assert_valid_emf(&line);
+        // Every dimension set names the function, so two stacks' alarms never mix.
+        assert_eq!(record["FunctionName"], "prod-authorizer");
+        for set in record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(set[0], "FunctionName", "{set}");
+        }
         assert_eq!(record["Verdict"], outcome.verdict.name(), "{}", sample.file);
         assert_eq!(record["Reason"], sample.reason, "{}", sample.file);
         assert_eq!(record["Decisions"], 1);
@@ -72,7 +86,7 @@ fn every_sample_decision_gives_a_valid_emf_record_with_bounded_dimensions() {
         );
         // Never the user, the route or the token.
         let members: Vec<&String> = record.as_object().unwrap().keys().collect();
-        assert_eq!(members.len(), 8, "{members:?}");
+        assert_eq!(members.len(), 9, "{members:?}");
         assert_eq!(
             record["TokenType"],
             outcome.token_type.unwrap_or("none"),
@@ -127,5 +141,26 @@ fn the_real_binary_prints_one_emf_record_beside_each_decision_line() {
     for line in emf {
         let record = assert_valid_emf(line);
         assert!(record["DecisionLatency"].as_u64().is_some());
+        // Lambda's AWS_LAMBDA_FUNCTION_NAME, as RealAuthorizer sets it.
+        assert_eq!(record["FunctionName"], "authorizer");
     }
+}
+
+/// The template's `LogLevel` becomes Lambda's `AWS_LAMBDA_LOG_LEVEL`: at WARN the decision
+/// lines (INFO) go, the metrics records stay, as the alarms need them.
+#[test]
+fn the_log_level_drops_decision_lines_but_never_the_metrics() {
+    let mut env = dev_env();
+    env.push(("AWS_LAMBDA_LOG_LEVEL", "WARN".to_string()));
+    let authorizer = RealAuthorizer::start(&env);
+    let events: Vec<Value> = samples().into_iter().take(3).map(|s| s.event).collect();
+    for event in &events {
+        authorizer.invoke(event);
+    }
+    let is_emf = |l: &String| l.contains("\"_aws\"");
+    let lines =
+        authorizer.lines_when(|lines| lines.iter().filter(|l| is_emf(l)).count() >= events.len());
+    assert_eq!(lines.iter().filter(|l| is_emf(l)).count(), events.len());
+    assert!(authorizer.decisions().is_empty(), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("\"INFO\"")), "{lines:#?}");
 }
