@@ -16,10 +16,11 @@ use crate::verify::Claims;
 pub const MAX_CONTEXT_BYTES: usize = 2048;
 
 /// Keys that always come from the token itself and win over metadata of the same name.
-pub const RESERVED_KEYS: [&str; 15] = [
+pub const RESERVED_KEYS: [&str; 16] = [
     "sub",
     "token_type",
     "key_name",
+    "key_id",
     "machine_id",
     "client_id",
     "scopes",
@@ -90,6 +91,9 @@ impl Context {
         }
         if let Some(name) = credential.key_name {
             optional.push(("key_name", text(name)));
+        }
+        if let Some(id) = credential.key_id {
+            optional.push(("key_id", text(id)));
         }
         if let Some(client) = credential.client {
             optional.push(("client_id", text(client)));

@@ -27,6 +27,9 @@ pub struct Credential<'c> {
     pub scopes: Vec<&'c str>,
     /// An API key's name, as its owner called it.
     pub key_name: Option<&'c str>,
+    /// An API key's id in Clerk (`ak_…`'s record id, never the secret), for the handler's
+    /// logs and per-key bookkeeping.
+    pub key_id: Option<&'c str>,
     /// `act.sub`, when `act` names the impersonator (or the agent) as a string.
     pub actor: Option<&'c str>,
     /// `act` is present, in any shape.
@@ -51,6 +54,7 @@ impl<'c> Credential<'c> {
                 Vec::new()
             },
             key_name: claims.str("name").filter(|_| api_key),
+            key_id: claims.str("jti").filter(|id| api_key && !id.is_empty()),
             actor: act.and_then(|a| a.get("sub")).and_then(Value::as_str),
             impersonated: act.is_some(),
         }

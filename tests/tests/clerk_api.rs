@@ -186,7 +186,7 @@ fn a_valid_api_key_is_allowed_on_its_entries_routes_with_its_owner_and_scopes() 
         answer["context"],
         json!({
             "sub": SAMPLE_ORG, "token_type": "api_key", "org_id": SAMPLE_ORG,
-            "scopes": "tasks:read tasks:write", "key_name": "CI pipeline",
+            "scopes": "tasks:read tasks:write", "key_name": "CI pipeline", "key_id": "ak_id_org_ci",
         })
     );
 

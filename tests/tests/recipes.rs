@@ -153,6 +153,7 @@ fn the_node_and_python_snippets_read_the_context_on_both_apis() {
             snippet("node", &node, event),
             snippet("python3", &python, event),
         ] {
+            assert_eq!(identity["subject"], SAMPLE_EDITOR, "{identity}");
             assert_eq!(identity["userId"], SAMPLE_EDITOR, "{identity}");
             assert_eq!(identity["orgId"], SAMPLE_ORG);
             assert_eq!(identity["tokenType"], "session_token");
@@ -160,6 +161,26 @@ fn the_node_and_python_snippets_read_the_context_on_both_apis() {
                 identity["permissions"],
                 json!(["org:tasks:view", "org:tasks:edit"])
             );
+        }
+    }
+    // An organisation's API key (the context tests/tests/clerk_api.rs gets from the real
+    // authorizer): its subject is the organisation, and no user id is made up.
+    let key = json!({"sub": SAMPLE_ORG, "token_type": "api_key", "org_id": SAMPLE_ORG,
+        "scopes": "tasks:read tasks:write", "key_name": "CI pipeline", "key_id": "ak_id_org_ci"});
+    let events = [
+        rest_proxy_event("GET /tasks", "/tasks", None, Some(key.clone())),
+        http_api_event("GET /tasks", "GET /tasks", None, Some(key)),
+    ];
+    for event in &events {
+        for identity in [
+            snippet("node", &node, event),
+            snippet("python3", &python, event),
+        ] {
+            assert_eq!(identity["subject"], SAMPLE_ORG, "{identity}");
+            assert_eq!(identity["userId"], Value::Null, "{identity}");
+            assert_eq!(identity["tokenType"], "api_key");
+            assert_eq!(identity["keyId"], "ak_id_org_ci");
+            assert_eq!(identity["scopes"], json!(["tasks:read", "tasks:write"]));
         }
     }
 }
