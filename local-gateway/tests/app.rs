@@ -237,9 +237,29 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
         );
         alarm["Properties"].clone()
     };
-    // The networked function: the secret's ARN in its environment, never a value, and
-    // GetSecretValue on that secret (and the optional machine key's) only.
-    let networked = &resources["NetworkedAuthorizerFunction"]["Properties"];
+    // One function whatever the parameters: no function, and no output, depends on a
+    // condition, so turning API keys or a JWKS on or off never changes the ARN APIs point at.
+    let functions: Vec<&String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(functions, ["AuthorizerFunction"]);
+    assert!(resources["AuthorizerFunction"].get("Condition").is_none());
+    assert_eq!(
+        resources["AuthorizerFunction"]["Metadata"]["BuildProperties"]["Binary"],
+        "authorizer"
+    );
+    for (name, output) in stack["Outputs"].as_object().unwrap() {
+        if name != "ClerkSecretArn" {
+            assert!(output.get("Condition").is_none(), "{name}");
+            let value = serde_json::to_string(&output["Value"]).unwrap();
+            assert!(!value.contains("Fn::If"), "{name}: {value}");
+        }
+    }
+    // The secret's ARN in its environment, never a value, and GetSecretValue on that secret
+    // (and the optional machine key's) only.
+    let networked = &resources["AuthorizerFunction"]["Properties"];
     let variables = networked["Environment"]["Variables"].as_object().unwrap();
     assert!(variables.contains_key("CLERK_SECRET_KEY_ARN"));
     assert!(
@@ -269,9 +289,86 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
         stack["Parameters"].get("ClerkSecretKey").is_none(),
         "a secret is never a parameter"
     );
-    for name in ["ClerkApiUnavailableAlarm", "ClerkSecretKeyInvalidAlarm"] {
+    for name in [
+        "ClerkApiUnavailableAlarm",
+        "ClerkSecretKeyInvalidAlarm",
+        "ClerkSecretUnavailableAlarm",
+    ] {
         assert_eq!(resources[name]["Condition"], "HasSecret", "{name}");
     }
+    // Every alarm filters on this function's own FunctionName, and none pages on one stray
+    // event: M of N datapoints, from parameters.
+    let function = json!({"Ref": "AuthorizerFunction"});
+    for (name, resource) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+    {
+        let props = &resource["Properties"];
+        let dimensions: Vec<&Value> = match props.get("Metrics") {
+            Some(metrics) => metrics
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|m| m.pointer("/MetricStat/Metric/Dimensions"))
+                .collect(),
+            None => vec![&props["Dimensions"]],
+        };
+        assert!(!dimensions.is_empty(), "{name}");
+        for set in dimensions {
+            assert!(
+                set.as_array()
+                    .unwrap()
+                    .contains(&json!({"Name": "FunctionName", "Value": function})),
+                "{name}: {set}"
+            );
+        }
+        if name != "AuthorizerLatencyAlarm" {
+            assert_eq!(
+                props["DatapointsToAlarm"],
+                json!({"Ref": "AlarmDatapointsToAlarm"}),
+                "{name}"
+            );
+            assert_eq!(
+                props["EvaluationPeriods"],
+                json!({"Ref": "AlarmEvaluationPeriods"}),
+                "{name}"
+            );
+        }
+    }
+    let (m, n) = (
+        &stack["Parameters"]["AlarmDatapointsToAlarm"]["Default"],
+        &stack["Parameters"]["AlarmEvaluationPeriods"]["Default"],
+    );
+    assert!(
+        m.as_u64().unwrap() > 1 && m.as_u64() <= n.as_u64(),
+        "{m} of {n}"
+    );
+    // The dashboard reads this function's metrics only.
+    let dashboard = resources["AuthorizerDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        dashboard
+            .matches("\"FunctionName\", \"${AuthorizerFunction}\"")
+            .count(),
+        3,
+        "{dashboard}"
+    );
+    assert!(dashboard.contains("FunctionName=\\\"${AuthorizerFunction}\\\""));
+    // The latency alarm's default fits the configuration; LogLevel reaches Lambda.
+    assert_eq!(
+        alarm("AuthorizerLatencyAlarm")["Threshold"],
+        json!({"Fn::If": ["HasP99Milliseconds", {"Ref": "AuthorizerP99Milliseconds"}, {"Fn::If": ["Networked", 1500, 100]}]})
+    );
+    assert_eq!(
+        networked["LoggingConfig"]["ApplicationLogLevel"],
+        json!({"Ref": "LogLevel"})
+    );
+    // Large rule sets: a layer only when RulesLayerArn is given.
+    assert_eq!(
+        networked["Layers"],
+        json!({"Fn::If": ["HasRulesLayer", [{"Ref": "RulesLayerArn"}], {"Ref": "AWS::NoValue"}]})
+    );
     let errors = alarm("AuthorizerErrorsAlarm");
     assert!(errors["Metrics"][0]["Expression"]
         .as_str()
@@ -279,11 +376,11 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
         .contains("errors - FILL(unauthorized, 0)"));
     assert_eq!(alarm("AuthorizerThrottlesAlarm")["MetricName"], "Throttles");
     assert_eq!(
-        alarm("BadSignatureAlarm")["Dimensions"][0]["Value"],
+        alarm("BadSignatureAlarm")["Dimensions"][1]["Value"],
         "bad_signature"
     );
     assert_eq!(
-        alarm("WrongPartyAlarm")["Dimensions"][0]["Value"],
+        alarm("WrongPartyAlarm")["Dimensions"][1]["Value"],
         "wrong_party"
     );
     assert_eq!(alarm("AuthorizerLatencyAlarm")["ExtendedStatistic"], "p99");

@@ -25,10 +25,7 @@ fn api_keys_through_secrets_manager_and_the_local_clerk_api() {
     let env = api_key_env();
     let gateway = Gateway::start("template.yaml", &["--env-file", env.path()]);
     let output = gateway.output();
-    assert!(
-        output.contains("function NetworkedAuthorizerFunction"),
-        "{output}"
-    );
+    assert!(output.contains("function AuthorizerFunction"), "{output}");
     assert!(output.contains("as arn:aws:secretsmanager:"), "{output}");
     let (rest, http) = (
         gateway.url("RestApi", "/tasks"),
@@ -137,10 +134,7 @@ fn jwks_mode_loads_the_keys_from_the_local_clerk_api() {
     let env = dev_env_file();
     let gateway = Gateway::start("template.yaml", &["--env-file", env.path(), "--clerk-jwks"]);
     let output = gateway.output();
-    assert!(
-        output.contains("function NetworkedAuthorizerFunction"),
-        "{output}"
-    );
+    assert!(output.contains("function AuthorizerFunction"), "{output}");
     let now = authorizer::now();
     let claims = clerk_claims(SAMPLE_EDITOR, json!({"role": "member"}), now - 5, now + 600);
     let tasks = gateway.url("RestApi", "/tasks");

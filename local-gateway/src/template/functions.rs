@@ -17,11 +17,13 @@ const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
     "Tracing",
     "FunctionName",
 ];
-const FUNCTION_PROPERTIES: [&str; 4] = [
+const FUNCTION_PROPERTIES: [&str; 5] = [
     "Environment",
     "Events",
     "Timeout",
     "ReservedConcurrentExecutions",
+    // Only when it resolves to AWS::NoValue (the standalone stack without RulesLayerArn).
+    "Layers",
 ];
 
 impl Reader<'_> {
@@ -60,6 +62,15 @@ impl Reader<'_> {
             .ok_or_else(|| format!("function {name} has no Metadata.BuildProperties.Binary (the cargo binary to run)"))?
             .to_string();
         let get = |key: &str| props.get(key).or_else(|| self.globals.get(key));
+        if let Some(layers) = get("Layers") {
+            if !self.is_absent(layers)? {
+                return Err(format!(
+                    "function {name}: Layers are not supported by local-gateway; leave the layer \
+                     out locally (for the authorizer: RulesLayerArn blank, ACCESS_RULES in \
+                     --env-file)"
+                ));
+            }
+        }
         let timeout = match get("Timeout") {
             None => 3,
             Some(t) => self

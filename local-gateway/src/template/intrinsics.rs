@@ -86,6 +86,21 @@ impl Reader<'_> {
         self.string(value).map(Some)
     }
 
+    /// True when `value` is `AWS::NoValue`, directly or as the branch an `Fn::If` picks: the
+    /// property is then absent, as CloudFormation drops it.
+    pub(super) fn is_absent(&self, value: &Value) -> Result<bool, String> {
+        if value.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue") {
+            return Ok(true);
+        }
+        match value.get("Fn::If") {
+            Some(argument) => match self.choose(argument)? {
+                Some(chosen) => self.is_absent(chosen),
+                None => Ok(true),
+            },
+            None => Ok(false),
+        }
+    }
+
     /// `Fn::If [condition, then, else]`: the branch its condition picks (`None` for NoValue).
     fn choose<'v>(&self, argument: &'v Value) -> Result<Option<&'v Value>, String> {
         let [Value::String(condition), then, otherwise] = argument
