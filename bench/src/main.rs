@@ -459,12 +459,13 @@ fn soak(bootstrap: &str, invocations: usize) -> i32 {
     }
 }
 
-/// The authorizer's deployable variants, cold: `authorizer` (PEM, no network), and
-/// `authorizer-networked` with the secret key as a value (no call at init), with the key's ARN
-/// in moto's Secrets Manager (one signed `GetSecretValue` at init), and in JWKS mode (one GET
-/// of the local Clerk API's JWKS at init). Spawn → the first answer to a session token, and
-/// for the networked ones the first answer to an API key (cold, plus one call to the local
-/// Clerk API), interleaved, medians of `COLD_SPAWNS`.
+/// The one authorizer binary's configurations, cold: PEM without network settings (its network
+/// code idle), with the secret key as a value (no call at init), with the key's ARN in moto's
+/// Secrets Manager (one signed `GetSecretValue` at init), and in JWKS mode (one GET of the local
+/// Clerk API's JWKS at init); and the rejected alternative to one binary, a shell `bootstrap`
+/// that picks one of two binaries (measured as the same binary behind `/bin/sh`'s `exec`).
+/// Spawn → the first answer to a session token, and with a secret the first answer to an API
+/// key (cold, plus one call to the local Clerk API), interleaved, medians of `COLD_SPAWNS`.
 fn variants(bin_dir: &std::path::Path) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -519,16 +520,37 @@ fn variants(bin_dir: &std::path::Path) {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     type Env = Vec<(String, String)>;
+    // The two-binaries alternative's launcher: a shell script that execs the binary.
+    let launcher = std::env::temp_dir().join(format!("bootstrap-sh-{}", std::process::id()));
+    std::fs::write(
+        &launcher,
+        format!(
+            "#!/bin/sh\nexec {} \"$@\"\n",
+            bin_dir.join("authorizer").canonicalize().unwrap().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &launcher,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let launcher = launcher.to_string_lossy().into_owned();
     let cases: Vec<(&str, &str, Env)> = vec![
-        ("authorizer (PEM, networkless)", "authorizer", dev.clone()),
+        ("PEM, no network settings", "authorizer", dev.clone()),
         (
-            "authorizer-networked, secret key as a value",
-            "authorizer-networked",
+            "PEM, no network settings, behind a sh bootstrap (two-binary zip)",
+            launcher.as_str(),
+            dev.clone(),
+        ),
+        (
+            "secret key as a value (API keys)",
+            "authorizer",
             with(&[("CLERK_SECRET_KEY", tests::DEV_SECRET_KEY)], &api_keys),
         ),
         (
-            "authorizer-networked, secret key from Secrets Manager (moto)",
-            "authorizer-networked",
+            "secret key from Secrets Manager (moto)",
+            "authorizer",
             with(
                 &[
                     ("CLERK_SECRET_KEY_ARN", arn.as_str()),
@@ -540,8 +562,8 @@ fn variants(bin_dir: &std::path::Path) {
             ),
         ),
         (
-            "authorizer-networked, keys from the JWKS",
-            "authorizer-networked",
+            "keys from the JWKS (local Clerk API)",
+            "authorizer",
             with(
                 &[("CLERK_JWT_KEY", ""), ("CLERK_JWKS_URL", jwks_url.as_str())],
                 &dev,

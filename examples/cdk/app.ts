@@ -34,7 +34,8 @@ const authorizerFunction = new lambda.Function(stack, "ClerkAuthorizer", {
   handler: "bootstrap",
   code: lambda.Code.fromAsset(zip),
   memorySize: 128,
-  timeout: Duration.seconds(5),
+  // As the SAM stack: a call to Clerk (API keys) ends within 3.5 s.
+  timeout: Duration.seconds(6),
   environment: {
     CLERK_JWT_KEY: clerkJwtKey.valueAsString,
     CLERK_PUBLISHABLE_KEY: clerkPublishableKey.valueAsString,

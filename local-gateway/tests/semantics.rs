@@ -334,6 +334,13 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
         ),
         (
             (
+                "Globals:\n  Function:\n",
+                "Globals:\n  Function:\n    Layers: [arn:aws:lambda:us-east-1:1:layer:rules:1]\n",
+            ),
+            "Layers are not supported by local-gateway",
+        ),
+        (
+            (
                 "Resources:\n",
                 "Resources:\n  Sar:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x, SemanticVersion: 1.0.0}\n",
             ),
