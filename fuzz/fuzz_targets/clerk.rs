@@ -4,7 +4,7 @@
 //! expired record), or any credential shape let through that Clerk's syntax forbids.
 #![no_main]
 
-use authorizer::clerk_api::{endpoint, judge, Answer, Reply};
+use authorizer::clerk_api::{endpoint, judge, Answer, Reply, MAX_RETRY_AFTER_SECONDS};
 use authorizer::kind::TokenKind;
 use authorizer::opaque::{recognise, MAX_OPAQUE_CHARS};
 use libfuzzer_sys::fuzz_target;
@@ -29,11 +29,18 @@ fuzz_target!(|data: &[u8]| {
     // A Backend API answer: the first two bytes pick the status, the rest is the body.
     if data.len() >= 2 {
         let status = 100 + u16::from_le_bytes([data[0], data[1]]) % 500;
-        let reply = Ok(Reply { status, body: data[2..].to_vec() });
+        // The body doubles as the Retry-After header, so hostile headers are read too.
+        let retry_after = std::str::from_utf8(&data[2..]).ok().map(str::to_string);
+        let reply = Ok(Reply { status, body: data[2..].to_vec(), retry_after });
         for kind in [TokenKind::ApiKey, TokenKind::Machine, TokenKind::OAuth] {
             let endpoint = endpoint(kind).expect("an opaque kind");
             let now_ms = 1_800_000_000_000;
-            if let Answer::Verified(record) = judge(&endpoint, &reply, now_ms) {
+            let answer = judge(&endpoint, &reply, now_ms);
+            if let Answer::RateLimited(seconds) = answer {
+                assert_eq!(status, 429);
+                assert!((1..=MAX_RETRY_AFTER_SECONDS).contains(&seconds), "{seconds}");
+            }
+            if let Answer::Verified(record) = answer {
                 assert_eq!(status, 200);
                 assert!(!record.subject.is_empty());
                 // Fields we do not read are skipped, not validated (an invalid escape in one
