@@ -63,12 +63,14 @@ impl Network {
             keys: Mutex::new(Keys::default()),
             last_read: Mutex::new(Instant::now()),
         };
-        *network.keys.lock().unwrap_or_else(|e| e.into_inner()) = network.read_keys();
+        let (instance, machine) = network.read_keys();
+        *network.keys.lock().unwrap_or_else(|e| e.into_inner()) =
+            network.key_set(instance, machine);
         Arc::new(network)
     }
 
-    /// Reads both keys; one that cannot be read is `None`, and logged.
-    fn read_keys(&self) -> Keys {
+    /// Reads both keys (instance, machine); one that cannot be read is `None`, and logged.
+    fn read_keys(&self) -> (Option<Secret>, Option<Secret>) {
         let read = |role: KeyRole, source: &Option<SecretSource>| match source {
             None => None,
             Some(SecretSource::Value(secret)) => Some(secret.clone()),
@@ -80,12 +82,10 @@ impl Network {
                 .inspect_err(|problem| self.log_unreadable(role, problem))
                 .ok(),
         };
-        let instance = read(KeyRole::Instance, &self.settings.secret_key);
-        Keys {
-            digest: self.digest_of(instance.as_ref()),
-            instance,
-            machine: read(KeyRole::Machine, &self.settings.machine_secret_key),
-        }
+        (
+            read(KeyRole::Instance, &self.settings.secret_key),
+            read(KeyRole::Machine, &self.settings.machine_secret_key),
+        )
     }
 
     fn log_unreadable(&self, role: KeyRole, problem: &str) {
@@ -124,27 +124,28 @@ impl Network {
             }
             *last = Instant::now();
         }
-        let fresh = self.read_keys();
+        let (instance, machine) = self.read_keys();
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         // A failed re-read keeps a key we had: only what was read replaces it.
-        let instance = fresh.instance.or_else(|| keys.instance.clone());
-        let machine = fresh.machine.or_else(|| keys.machine.clone());
+        let instance = instance.or_else(|| keys.instance.clone());
+        let machine = machine.or_else(|| keys.machine.clone());
         let changed = instance != keys.instance || machine != keys.machine;
-        *keys = Keys {
-            digest: self.digest_of(instance.as_ref()),
-            instance,
-            machine,
-        };
+        *keys = self.key_set(instance, machine);
         changed
     }
 
-    /// `Transport::instance`: the API URL and the instance key, hashed.
-    fn digest_of(&self, instance: Option<&Secret>) -> [u8; 32] {
+    /// The keys in use, with the instance's digest (`Transport::instance`: the API URL and the
+    /// instance key, hashed) computed once here rather than on every verification.
+    fn key_set(&self, instance: Option<Secret>, machine: Option<Secret>) -> Keys {
         let mut digest = Context::new(&SHA256);
         digest.update(self.settings.url.as_bytes());
         digest.update(b"\n");
-        digest.update(instance.map_or("", Secret::expose).as_bytes());
-        digest.finish().as_ref().try_into().expect("32 bytes")
+        digest.update(instance.as_ref().map_or("", Secret::expose).as_bytes());
+        Keys {
+            digest: digest.finish().as_ref().try_into().expect("32 bytes"),
+            instance,
+            machine,
+        }
     }
 
     fn bearer(&self, key: SecretKey) -> Option<String> {

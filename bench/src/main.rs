@@ -615,5 +615,6 @@ fn variants(bin_dir: &std::path::Path) {
             median(&mut session_ms[i])
         );
     }
+    let _ = std::fs::remove_file(&launcher);
     drop(moto);
 }

@@ -121,6 +121,15 @@ fn the_namespace_can_be_configured_and_is_checked() {
     assert_eq!(error.variable, "METRICS_NAMESPACE");
 }
 
+/// Everything the function printed once `n` EMF records are among it (at most 5 s), and those
+/// records.
+fn lines_with_emf(authorizer: &RealAuthorizer, n: usize) -> (Vec<String>, Vec<String>) {
+    let is_emf = |l: &String| l.contains("\"_aws\"");
+    let lines = authorizer.lines_when(|lines| lines.iter().filter(|l| is_emf(l)).count() >= n);
+    let emf = lines.iter().filter(|l| is_emf(l)).cloned().collect();
+    (lines, emf)
+}
+
 #[test]
 fn the_real_binary_prints_one_emf_record_beside_each_decision_line() {
     let authorizer = RealAuthorizer::start(&dev_env());
@@ -128,17 +137,14 @@ fn the_real_binary_prints_one_emf_record_beside_each_decision_line() {
     for event in &events {
         authorizer.decide(event);
     }
-    let is_emf = |l: &String| l.contains("\"_aws\"");
-    let lines =
-        authorizer.lines_when(|lines| lines.iter().filter(|l| is_emf(l)).count() >= events.len());
-    let emf: Vec<&String> = lines.iter().filter(|l| is_emf(l)).collect();
+    let (lines, emf) = lines_with_emf(&authorizer, events.len());
     let decisions = authorizer.decisions().len();
     assert_eq!(
         (emf.len(), decisions),
         (events.len(), events.len()),
         "{lines:#?}"
     );
-    for line in emf {
+    for line in &emf {
         let record = assert_valid_emf(line);
         assert!(record["DecisionLatency"].as_u64().is_some());
         // Lambda's AWS_LAMBDA_FUNCTION_NAME, as RealAuthorizer sets it.
@@ -157,10 +163,8 @@ fn the_log_level_drops_decision_lines_but_never_the_metrics() {
     for event in &events {
         authorizer.invoke(event);
     }
-    let is_emf = |l: &String| l.contains("\"_aws\"");
-    let lines =
-        authorizer.lines_when(|lines| lines.iter().filter(|l| is_emf(l)).count() >= events.len());
-    assert_eq!(lines.iter().filter(|l| is_emf(l)).count(), events.len());
+    let (lines, emf) = lines_with_emf(&authorizer, events.len());
+    assert_eq!(emf.len(), events.len());
     assert!(authorizer.decisions().is_empty(), "{lines:#?}");
     assert!(!lines.iter().any(|l| l.contains("\"INFO\"")), "{lines:#?}");
 }
