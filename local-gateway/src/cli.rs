@@ -13,6 +13,7 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
                      [--watch [--build-command CMD]]
                      [--clerk-api URL | --clerk-credentials F] [--clerk-jwks]
+                     [--layer ARN=DIR ...] [--runtime-sdk DIR]
 
   --template F              the SAM template (default template.yaml)
   --port N                  the first API listens on 127.0.0.1:N, the next on N+1, ... (REST APIs
@@ -35,8 +36,15 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
   --watch                   hot reload: when a source (*.rs, Cargo.toml) changes, rebuild and swap
                             in each function whose binary changed once its new process is through
                             its init (requests in flight finish on the old one; a failed build or
-                            init keeps it); a changed template or env file restarts the functions
-                            whose definition changed
+                            init keeps it); a change under a Node.js or Python function's CodeUri
+                            or layers swaps that function with no build; a changed template or
+                            env file restarts the functions whose definition changed
+  --layer ARN=DIR           a layer the template names by ARN, as a local folder holding what the
+                            layer's zip holds (nodejs/, python/, bin/); without it such a layer
+                            stops the start
+  --runtime-sdk DIR         the AWS SDKs Lambda bundles, as DIR/nodejs/node_modules (@aws-sdk v3
+                            clients) and DIR/python (boto3); default: local-gateway/runtime-sdk of
+                            this repository, which scripts/setup installs
   --build-command CMD       what --watch runs to rebuild, through sh -c in the template's directory
                             (default: cargo build, with --release if given)
   --verbose                 show every line the functions write, EMF records included, with
@@ -86,6 +94,10 @@ pub struct Options {
     pub clerk_credentials: Option<PathBuf>,
     /// `--clerk-jwks`: keys from the local Clerk API's JWKS.
     pub clerk_jwks: bool,
+    /// `--layer ARN=DIR`.
+    pub layers: BTreeMap<String, PathBuf>,
+    /// `--runtime-sdk DIR`.
+    pub runtime_sdk: Option<PathBuf>,
     /// Values that replace the env file's (set by local-gateway itself, e.g. the local Clerk
     /// API's URL); not a command-line option.
     pub env_overrides: BTreeMap<String, String>,
@@ -112,6 +124,13 @@ impl Options {
             command.arg("--release");
         }
         command
+    }
+
+    /// `--runtime-sdk`, or the folder `scripts/setup` installs beside this crate.
+    pub fn runtime_sdk(&self) -> PathBuf {
+        self.runtime_sdk
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime-sdk"))
     }
 
     /// Where cargo puts the chosen profile's binaries, under the target directory.
@@ -143,6 +162,8 @@ impl Options {
             clerk_api: None,
             clerk_credentials: None,
             clerk_jwks: false,
+            layers: BTreeMap::new(),
+            runtime_sdk: None,
             env_overrides: BTreeMap::new(),
         };
         let mut i = 0;
@@ -198,6 +219,11 @@ impl Options {
                         .ok_or("--concurrency takes a whole number of environments above 0")?
                 }
                 "--build-command" => o.build_command = Some(value(i)?),
+                "--runtime-sdk" => o.runtime_sdk = Some(value(i)?.into()),
+                "--layer" => {
+                    let (arn, dir) = pair(&value(i)?)?;
+                    o.layers.insert(arn, PathBuf::from(dir));
+                }
                 "--parameter-overrides" | "--api-id" => {
                     let mut any = false;
                     while let Some(next) = args.get(i + 1).filter(|a| !a.starts_with("--")) {

@@ -525,6 +525,7 @@ mod tests {
                 function: "F".into(),
                 authorizer: None,
                 preflight: false,
+                timeout: None,
             }],
             authorizers: Default::default(),
             default_authorizer: None,

@@ -4,12 +4,13 @@
 //! one starts (a cold start), up to `--concurrency` and the function's reserved concurrency;
 //! beyond that the invocation is throttled. An environment whose process crashes or overruns
 //! its `Timeout` is killed and started again; the invocation it had fails, which the caller
-//! sees as a 502 (or a 500 from an authorizer).
+//! sees as a 502 (or a 500 from an authorizer). How a process starts is the runtime's business
+//! (`runtimes`); after each invocation a `REPORT` record is written (`report`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use runtime_api::{Reply, ReplyKind, RuntimeApi};
 
+use crate::report::{peak_memory_mb, Report};
+use crate::runtimes::{Host, Launch};
 use crate::template::Function;
 
 /// How many execution environments a function may have at once unless `--concurrency` says.
@@ -38,8 +41,12 @@ pub enum Answer {
 /// One execution environment: a process and the Runtime API it polls.
 struct Environment {
     function: Function,
+    launch: Arc<Launch>,
     api: RuntimeApi,
     child: Mutex<Option<Child>>,
+    /// When the current process started, and whether it has had an invocation yet.
+    spawned: Mutex<Instant>,
+    cold: AtomicBool,
     busy: AtomicBool,
     /// Replaced by a newer build (`--watch`): stopped once idle, never started again.
     retired: AtomicBool,
@@ -48,7 +55,7 @@ struct Environment {
 /// A function's environments.
 struct Pool {
     function: Function,
-    binary: PathBuf,
+    launch: Arc<Launch>,
     /// At most this many environments: `--concurrency`, or less when the function reserves less.
     cap: usize,
     environments: Mutex<Vec<Arc<Environment>>>,
@@ -60,22 +67,22 @@ struct Pool {
 pub struct Functions {
     pools: RwLock<BTreeMap<String, Arc<Pool>>>,
     stopping: Arc<AtomicBool>,
-    bin_dir: PathBuf,
+    host: Host,
     concurrency: usize,
 }
 
 impl Functions {
-    /// Starts one warm environment per function from the binaries in `bin_dir`; each function
-    /// may grow to `concurrency` environments (fewer if it reserves fewer).
+    /// Starts one warm environment per function, each as its runtime runs on `host`; each
+    /// function may grow to `concurrency` environments (fewer if it reserves fewer).
     pub fn start(
         functions: &BTreeMap<String, Function>,
-        bin_dir: &Path,
+        host: Host,
         concurrency: usize,
     ) -> Result<Functions, String> {
         let functions_ = Functions {
             pools: RwLock::new(BTreeMap::new()),
             stopping: Arc::new(AtomicBool::new(false)),
-            bin_dir: bin_dir.to_path_buf(),
+            host,
             concurrency,
         };
         for function in functions.values() {
@@ -91,18 +98,10 @@ impl Functions {
 
     /// A warm pool for `function`: its first environment started.
     fn pool(&self, function: &Function) -> Result<Arc<Pool>, String> {
-        let binary = self.bin_dir.join(&function.binary);
-        if !binary.is_file() {
-            return Err(format!(
-                "function {}: {} does not exist; build it (cargo build --bin {}, with --release for target/release) or pass --bin-dir",
-                function.name,
-                binary.display(),
-                function.binary
-            ));
-        }
+        let launch = Arc::new(self.host.launch(function)?);
         let pool = Arc::new(Pool {
             function: function.clone(),
-            binary,
+            launch,
             cap: function
                 .reserved_concurrency
                 .map_or(self.concurrency, |reserved| reserved.min(self.concurrency)),
@@ -121,7 +120,8 @@ impl Functions {
     /// invocations they have and stop. A process that fails its init keeps the old one.
     pub fn replace(&self, function: &Function) -> Result<(), String> {
         let pool = self.pool(function)?;
-        // lambda_runtime exits at once when the handler's init fails (a bad configuration).
+        // A runtime exits at once when the handler's init fails (a bad configuration, an
+        // import that fails).
         let deadline = Instant::now() + Duration::from_millis(1500);
         while Instant::now() < deadline {
             thread::sleep(Duration::from_millis(50));
@@ -163,7 +163,7 @@ impl Functions {
 
     /// The binaries the functions run, for the watcher.
     pub fn bin_dir(&self) -> &Path {
-        &self.bin_dir
+        &self.host.bin_dir
     }
 
     /// Invokes `function` with `event` and waits for its answer (blocking: call it from a
@@ -243,17 +243,20 @@ impl Pool {
     /// A new environment: its Runtime API, its process, and the thread that watches it.
     fn start_environment(&self, stopping: &Arc<AtomicBool>) -> Result<Arc<Environment>, String> {
         let api = RuntimeApi::start().map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        api.set_function_arn(&self.function.arn);
         let environment = Arc::new(Environment {
             function: self.function.clone(),
+            launch: self.launch.clone(),
             api,
             child: Mutex::new(None),
+            spawned: Mutex::new(Instant::now()),
+            cold: AtomicBool::new(true),
             busy: AtomicBool::new(false),
             retired: AtomicBool::new(false),
         });
-        environment.spawn(&self.binary, stopping)?;
-        let (supervised, binary, stop) =
-            (environment.clone(), self.binary.clone(), stopping.clone());
-        thread::spawn(move || supervise(supervised, binary, stop));
+        environment.spawn(stopping)?;
+        let (supervised, stop) = (environment.clone(), stopping.clone());
+        thread::spawn(move || supervise(supervised, stop));
         Ok(environment)
     }
 }
@@ -263,11 +266,10 @@ impl Environment {
         // The process's own deadline is the function's timeout; the supervisor kills it a
         // little after that, and the wait here outlasts both.
         let timeout = self.function.timeout;
-        match self
-            .api
-            .submit(event, timeout)
-            .wait(timeout + Duration::from_secs(5))
-        {
+        let pending = self.api.submit(event, timeout);
+        let reply = pending.wait(timeout + Duration::from_secs(5));
+        self.report(pending.request_id, reply.as_ref());
+        match reply {
             Some(Reply {
                 kind: ReplyKind::Response,
                 body,
@@ -287,24 +289,48 @@ impl Environment {
         }
     }
 
+    /// Writes the invocation's `REPORT` record under the function's prefix.
+    fn report(&self, id: u64, reply: Option<&Reply>) {
+        let Some(reply) = reply else { return };
+        let Some(sent) = reply.sent else { return };
+        let init = match self.cold.swap(false, Ordering::SeqCst) {
+            true => self
+                .api
+                .ready_at()
+                .map(|ready| ready.saturating_duration_since(*self.spawned.lock().unwrap())),
+            false => None,
+        };
+        let pid = self.child.lock().unwrap().as_ref().map(Child::id);
+        let status = match reply.kind {
+            ReplyKind::Response => None,
+            ReplyKind::Error => Some("error"),
+            ReplyKind::Failed if reply.body.starts_with("Task timed out") => Some("timeout"),
+            ReplyKind::Failed => Some("failure"),
+        };
+        let report = Report {
+            request_id: self.api.request_id(id),
+            duration: reply.received.saturating_duration_since(sent),
+            init,
+            memory_mb: self.function.memory_mb,
+            max_memory_mb: pid.and_then(peak_memory_mb),
+            status,
+        };
+        let record = report.record(self.function.log_format);
+        if let Some(shown) = crate::logs::function_line(&self.function.name, &record) {
+            eprintln!("{shown}");
+        }
+    }
+
     /// Starts the process, unless the gateway is stopping. The check and the start happen
     /// under the child's lock, so `stop` never misses a process started behind its back.
-    fn spawn(&self, binary: &PathBuf, stopping: &AtomicBool) -> Result<(), String> {
+    fn spawn(&self, stopping: &AtomicBool) -> Result<(), String> {
         let mut slot = self.child.lock().unwrap();
         if stopping.load(Ordering::SeqCst) || self.retired.load(Ordering::SeqCst) {
             return Ok(());
         }
         let f = &self.function;
-        let mut command = Command::new(binary);
+        let mut command = self.launch.command(&self.api.address);
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", &self.api.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", &f.name)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .envs(&f.environment)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -312,9 +338,11 @@ impl Environment {
             format!(
                 "function {}: cannot start {}: {e}",
                 f.name,
-                binary.display()
+                self.launch.program.display()
             )
         })?;
+        *self.spawned.lock().unwrap() = Instant::now();
+        self.cold.store(true, Ordering::SeqCst);
         for stream in [
             child
                 .stdout
@@ -371,7 +399,7 @@ fn retire(pool: Arc<Pool>) {
 
 /// Watches one environment's process: restarts it when it exits, kills it when an invocation overruns the
 /// function's timeout, and fails the invocations it took with it.
-fn supervise(r: Arc<Environment>, binary: PathBuf, stopping: Arc<AtomicBool>) {
+fn supervise(r: Arc<Environment>, stopping: Arc<AtomicBool>) {
     let mut backoff = Duration::from_millis(100);
     let mut started = Instant::now();
     while !stopping.load(Ordering::SeqCst) && !r.retired.load(Ordering::SeqCst) {
@@ -413,7 +441,7 @@ fn supervise(r: Arc<Environment>, binary: PathBuf, stopping: Arc<AtomicBool>) {
         };
         thread::sleep(backoff);
         started = Instant::now();
-        if let Err(e) = r.spawn(&binary, &stopping) {
+        if let Err(e) = r.spawn(&stopping) {
             eprintln!("local-gateway: {e}");
         }
     }

@@ -279,8 +279,21 @@ impl Gateway {
         }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let started = Instant::now();
-        let answer = self.invoke(&route.function, event).await;
+        // API Gateway stops waiting at the integration timeout; the function runs on.
+        let limit = route.timeout.unwrap_or(match api.kind {
+            ApiKind::Rest => REST_INTEGRATION_TIMEOUT,
+            ApiKind::Http => HTTP_INTEGRATION_TIMEOUT,
+        });
+        let answer = tokio::time::timeout(limit, self.invoke(&route.function, event)).await;
         facts.integration_latency_ms = Some(started.elapsed().as_millis());
+        let Ok(answer) = answer else {
+            facts.integration_error = Some(format!(
+                "{} was still running at the integration timeout ({} ms)",
+                route.function,
+                limit.as_millis()
+            ));
+            return outcome(integration_timeout(api), route_key, auth, &facts);
+        };
         let response = match answer {
             Answer::Response(body) => {
                 events::integration_response(api.kind, &body).unwrap_or_else(|| {
@@ -546,6 +559,26 @@ fn internal_error(api: &Api) -> Response {
         ApiKind::Http => "Internal Server Error",
     };
     Response::gateway("DEFAULT_5XX", 500, json!({ "message": message }))
+}
+
+/// API Gateway's default integration timeouts (a route's `TimeoutInMillis` may lower them).
+const REST_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
+const HTTP_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The answer when the integration outlasts its timeout: REST 504, HTTP API 503.
+fn integration_timeout(api: &Api) -> Response {
+    match api.kind {
+        ApiKind::Rest => Response::gateway(
+            "INTEGRATION_TIMEOUT",
+            504,
+            json!({"message": "Endpoint request timed out"}),
+        ),
+        ApiKind::Http => Response::gateway(
+            "DEFAULT_5XX",
+            503,
+            json!({"message": "Service Unavailable"}),
+        ),
+    }
 }
 
 fn bad_gateway(api: &Api) -> Response {

@@ -16,7 +16,9 @@ pub mod events;
 pub mod functions;
 pub mod gateway;
 pub mod logs;
+pub mod report;
 pub mod routing;
+pub mod runtimes;
 pub mod server;
 pub mod template;
 pub mod watch;
@@ -40,6 +42,7 @@ pub fn load(options: &Options) -> Result<App, String> {
         region: options.region.clone(),
         account_id: options.account_id.clone(),
         api_ids: options.api_ids.clone(),
+        layers: options.layers.clone(),
         ..Settings::default()
     };
     let mut app = App::from_file(&options.template, &settings)?;
@@ -49,11 +52,23 @@ pub fn load(options: &Options) -> Result<App, String> {
     Ok(app)
 }
 
-/// Builds the functions' binaries with cargo, in the chosen profile.
+/// Builds the Rust functions' binaries with cargo, in the chosen profile (Node.js and Python
+/// functions run as they are).
 fn build(app: &App, options: &Options, template_dir: &Path) -> Result<(), String> {
+    let binaries: Vec<&str> = app
+        .functions
+        .values()
+        .filter_map(|f| match &f.code {
+            template::Code::Binary(binary) => Some(binary.as_str()),
+            template::Code::Dir(_) => None,
+        })
+        .collect();
+    if binaries.is_empty() {
+        return Ok(());
+    }
     let mut command = options.cargo_build(template_dir);
-    for function in app.functions.values() {
-        command.args(["--bin", &function.binary]);
+    for binary in binaries {
+        command.args(["--bin", binary]);
     }
     eprintln!(
         "local-gateway: building the functions (cargo build, {} profile)",
@@ -99,11 +114,16 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     } else {
         logs::Mode::Readable
     });
-    let functions = Functions::start(&app.functions, &bin_dir, options.concurrency)?;
+    let host = runtimes::Host::new(bin_dir, options.runtime_sdk())?;
+    let runtime_lines = host.check(&app.functions)?;
+    let functions = Functions::start(&app.functions, host, options.concurrency)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;
     for note in &gateway.app.notes {
         println!("local-gateway: note: {note}");
+    }
+    for line in runtime_lines {
+        println!("local-gateway: {line}");
     }
     for (name, pid) in gateway.functions().pids() {
         println!("local-gateway: function {name} is process {pid}");

@@ -90,6 +90,7 @@ mod tests {
                     function: format!("{m} {p}"),
                     authorizer: None,
                     preflight: false,
+                    timeout: None,
                 })
                 .collect(),
             authorizers: Default::default(),

@@ -3,7 +3,8 @@
 //! started afresh and swapped in once its new process is through its init. Requests in flight
 //! finish on the old process. A failed build, or a new process that fails its init, keeps the
 //! old one and says why. A change to the template or the env file restarts the functions whose
-//! definition (environment, timeout, binary) changed.
+//! definition (environment, timeout, binary) changed. Node.js and Python functions need no
+//! build: a change under a function's `CodeUri` or one of its layers swaps that function.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::cli::Options;
 use crate::gateway::Gateway;
+use crate::template::Code;
 
 /// How often the sources are looked at, and how long they must stay unchanged before a build.
 const POLL: Duration = Duration::from_millis(300);
@@ -49,26 +51,34 @@ pub fn spawn(
         template_dir.display()
     );
     std::thread::spawn(move || {
-        let mut seen = snapshot(&template_dir, &options);
+        let look = || (snapshot(&template_dir, &options), scripts(&gateway));
+        let (mut seen, mut seen_scripts) = look();
         let mut binaries = binary_times(&gateway);
         loop {
             std::thread::sleep(POLL);
-            let now = snapshot(&template_dir, &options);
-            if now == seen {
+            let now = look();
+            if now == (seen.clone(), seen_scripts.clone()) {
                 continue;
             }
             // Wait for a quiet moment: an editor's save or a branch switch writes many files.
             let mut settled = now;
             loop {
                 std::thread::sleep(POLL);
-                let again = snapshot(&template_dir, &options);
+                let again = look();
                 if again == settled {
                     break;
                 }
                 settled = again;
             }
+            let (settled, settled_scripts) = settled;
             let changes = compare(&seen, &settled);
             seen = settled;
+            for (name, function) in gateway.functions().definitions() {
+                if settled_scripts.get(&name) != seen_scripts.get(&name) {
+                    swap(&gateway, &function, "its code or a layer changed");
+                }
+            }
+            seen_scripts = settled_scripts;
             if changes.sources {
                 if let Err(e) = build(&options, &template_dir) {
                     eprintln!("local-gateway: {e}; the running functions keep serving");
@@ -153,19 +163,42 @@ fn binary_times(gateway: &Gateway) -> BTreeMap<String, Option<SystemTime>> {
         .functions()
         .definitions()
         .into_iter()
-        .map(|(name, f)| {
-            let time = std::fs::metadata(bin_dir.join(&f.binary))
-                .and_then(|m| m.modified())
-                .ok();
-            (name, time)
+        .filter_map(|(name, f)| match &f.code {
+            Code::Binary(binary) => {
+                let time = std::fs::metadata(bin_dir.join(binary))
+                    .and_then(|m| m.modified())
+                    .ok();
+                Some((name, time))
+            }
+            Code::Dir(_) => None,
         })
         .collect()
 }
 
-/// Every watched file and when it was written: sources (`*.rs`, `Cargo.toml`, `Cargo.lock`)
-/// and definitions (templates, the env file).
-fn snapshot(root: &Path, options: &Options) -> BTreeMap<PathBuf, SystemTime> {
-    let mut files = BTreeMap::new();
+/// Files and their times under each Node.js or Python function's code and layers.
+type Files = BTreeMap<PathBuf, SystemTime>;
+
+fn scripts(gateway: &Gateway) -> BTreeMap<String, Files> {
+    gateway
+        .functions()
+        .definitions()
+        .into_iter()
+        .filter_map(|(name, f)| {
+            let Code::Dir(code) = &f.code else {
+                return None;
+            };
+            let mut files = Files::new();
+            for dir in std::iter::once(code).chain(&f.layers) {
+                walk(dir, &mut files, &|_| true);
+            }
+            Some((name, files))
+        })
+        .collect()
+}
+
+/// Every file under `root` that `keep` accepts, skipping build output and dependencies (and
+/// Python's own `__pycache__`, which running the code writes).
+fn walk(root: &Path, files: &mut Files, keep: &dyn Fn(&str) -> bool) {
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -175,23 +208,31 @@ fn snapshot(root: &Path, options: &Options) -> BTreeMap<PathBuf, SystemTime> {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().to_string();
             if path.is_dir() {
-                if !SKIPPED.contains(&name.as_str()) {
+                if !SKIPPED.contains(&name.as_str()) && name != "__pycache__" {
                     pending.push(path);
                 }
                 continue;
             }
-            let watched = name.ends_with(".rs")
-                || name == "Cargo.toml"
-                || name == "Cargo.lock"
-                || name.ends_with(".yaml")
-                || name.ends_with(".yml");
-            if watched {
+            if keep(&name) {
                 if let Ok(time) = entry.metadata().and_then(|m| m.modified()) {
                     files.insert(path, time);
                 }
             }
         }
     }
+}
+
+/// Every watched file and when it was written: sources (`*.rs`, `Cargo.toml`, `Cargo.lock`)
+/// and definitions (templates, the env file).
+fn snapshot(root: &Path, options: &Options) -> BTreeMap<PathBuf, SystemTime> {
+    let mut files = Files::new();
+    walk(root, &mut files, &|name| {
+        name.ends_with(".rs")
+            || name == "Cargo.toml"
+            || name == "Cargo.lock"
+            || name.ends_with(".yaml")
+            || name.ends_with(".yml")
+    });
     for path in [Some(&options.template), options.env_file.as_ref()]
         .into_iter()
         .flatten()

@@ -328,16 +328,23 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
         (
             (
                 "Globals:\n  Function:\n",
-                "Globals:\n  Function:\n    Runtime: nodejs22.x\n",
+                "Globals:\n  Function:\n    Runtime: java21\n",
             ),
-            "runs on nodejs22.x; local-gateway runs Rust functions only",
+            "runs on java21, which local-gateway cannot run",
+        ),
+        (
+            (
+                "Globals:\n  Function:\n",
+                "Globals:\n  Function:\n    PackageType: Image\n",
+            ),
+            "is a container image, which local-gateway cannot run",
         ),
         (
             (
                 "Globals:\n  Function:\n",
                 "Globals:\n  Function:\n    Layers: [arn:aws:lambda:us-east-1:1:layer:rules:1]\n",
             ),
-            "Layers are not supported by local-gateway",
+            "map it to a local folder with --layer arn:aws:lambda:us-east-1:1:layer:rules:1=DIR",
         ),
         (
             (

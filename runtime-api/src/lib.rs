@@ -73,6 +73,14 @@ struct State {
     next_id: u64,
     /// The process has asked for an event since it was (re)started: it got past init.
     polled: bool,
+    /// When it first asked, since it was (re)started: the end of its init.
+    ready: Option<Instant>,
+    /// What the process sent to `/init/error`, until it exits.
+    init_error: Option<String>,
+    /// `Lambda-Runtime-Invoked-Function-Arn`.
+    arn: String,
+    /// The first 24 hex digits of every request id (a UUID; the last 12 count invocations).
+    id_prefix: String,
 }
 
 type Shared = Arc<(Mutex<State>, Condvar)>;
@@ -90,6 +98,22 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let address = listener.local_addr()?.to_string();
         let shared: Shared = Arc::default();
+        {
+            let mut state = shared.0.lock().unwrap();
+            state.arn = "arn:aws:lambda:us-east-1:123456789012:function:local".into();
+            let seed = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos() as u64
+                ^ u64::from(listener.local_addr()?.port()) << 48;
+            state.id_prefix = format!(
+                "{:08x}-{:04x}-4{:03x}-8{:03x}",
+                seed >> 32,
+                (seed >> 16) & 0xffff,
+                (seed >> 4) & 0xfff,
+                seed.rotate_left(7) & 0xfff
+            );
+        }
         let s = shared.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -98,6 +122,21 @@ impl RuntimeApi {
             }
         });
         Ok(RuntimeApi { address, shared })
+    }
+
+    /// The ARN the process is told it was invoked as (`Lambda-Runtime-Invoked-Function-Arn`).
+    pub fn set_function_arn(&self, arn: &str) {
+        self.shared.0.lock().unwrap().arn = arn.to_string();
+    }
+
+    /// Lambda's request id (a UUID) of invocation `id`.
+    pub fn request_id(&self, id: u64) -> String {
+        request_id(&self.shared.0.lock().unwrap(), id)
+    }
+
+    /// When the process first polled `/next` since it was (re)started: its init is over.
+    pub fn ready_at(&self) -> Option<Instant> {
+        self.shared.0.lock().unwrap().ready
     }
 
     /// Queues `event`; the process gets it from `/next` with a deadline `timeout` from then.
@@ -137,12 +176,17 @@ impl RuntimeApi {
             failed.extend(state.pending.drain(..));
         }
         state.polled = false;
+        state.ready = None;
+        let why = match state.init_error.take() {
+            Some(body) => format!("{why}: init error {body}"),
+            None => why.to_string(),
+        };
         drop(state);
         for invocation in failed {
             let _ = invocation.reply.send(Reply {
                 request_id: invocation.id,
                 kind: ReplyKind::Failed,
-                body: why.to_string(),
+                body: why.clone(),
                 sent: invocation.sent,
                 received: Instant::now(),
             });
@@ -224,6 +268,7 @@ fn next(writer: &mut TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (lock, cvar) = &**shared;
     let mut state = lock.lock().unwrap();
     state.polled = true;
+    state.ready.get_or_insert_with(Instant::now);
     while state.pending.is_empty() {
         state = cvar.wait(state).unwrap();
     }
@@ -232,14 +277,15 @@ fn next(writer: &mut TcpStream, shared: &Shared) -> std::io::Result<()> {
     let header = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
          Lambda-Runtime-Aws-Request-Id: {}\r\nLambda-Runtime-Deadline-Ms: {}\r\n\
-         Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:local\r\n\
+         Lambda-Runtime-Invoked-Function-Arn: {}\r\n\
          Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n\r\n",
         invocation.event.len(),
-        invocation.id,
+        request_id(&state, invocation.id),
         deadline
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
-            .as_millis()
+            .as_millis(),
+        state.arn,
     );
     let event = std::mem::take(&mut invocation.event);
     invocation.sent = Some(Instant::now());
@@ -247,6 +293,10 @@ fn next(writer: &mut TcpStream, shared: &Shared) -> std::io::Result<()> {
     drop(state);
     writer.write_all(header.as_bytes())?;
     writer.write_all(event.as_bytes())
+}
+
+fn request_id(state: &State, id: u64) -> String {
+    format!("{}-{id:012x}", state.id_prefix)
 }
 
 /// `/invocation/<id>/response`, `/invocation/<id>/error`, `/init/error`.
@@ -258,6 +308,7 @@ fn answer(path: &str, body: String, shared: &Shared) -> &'static str {
         // The process reports it cannot start; it exits next, and `process_exited` fails
         // whatever it had.
         state.polled = false;
+        state.init_error = Some(body);
         return "202 Accepted";
     }
     let Some(rest) = path.strip_prefix("/invocation/") else {
@@ -269,7 +320,11 @@ fn answer(path: &str, body: String, shared: &Shared) -> &'static str {
         "error" => ReplyKind::Error,
         _ => return "404 Not Found",
     };
-    let Some(invocation) = id.parse().ok().and_then(|id| state.in_flight.remove(&id)) else {
+    let counter = id
+        .strip_prefix(state.id_prefix.as_str())
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+    let Some(invocation) = counter.and_then(|id| state.in_flight.remove(&id)) else {
         // Unknown or already failed (a timed-out invocation answered late).
         return "400 Bad Request";
     };

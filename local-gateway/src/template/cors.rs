@@ -175,6 +175,7 @@ pub(super) fn add_preflights(api: &mut Api) {
                 .clone()
                 .filter(|_| api.preflight_authorizer),
             preflight: true,
+            timeout: None,
         });
     }
 }

@@ -1,29 +1,37 @@
-//! `AWS::Serverless::Function`: the binary to run, its environment (with `Globals`, parameters
-//! and `--env-file` applied) and its timeout.
+//! `AWS::Serverless::Function`: its runtime and code (a cargo binary, or a Node.js or Python
+//! folder), layers, memory, log format, environment (with `Globals`, parameters and
+//! `--env-file` applied) and timeout. `AWS::Serverless::LayerVersion` and
+//! `AWS::Lambda::LayerVersion` are read here, as the functions name them.
+
+use std::path::PathBuf;
 
 use super::*;
+use crate::runtimes::{Language, Runtime};
 
 /// Function properties that do not change how a local invocation behaves.
-const IGNORED_FUNCTION_PROPERTIES: [&str; 11] = [
-    "CodeUri",
+const IGNORED_FUNCTION_PROPERTIES: [&str; 9] = [
     "Description",
-    "Runtime",
     "Architectures",
-    "Handler",
-    "MemorySize",
-    "LoggingConfig",
     "Policies",
+    "Role",
     "Tags",
     "Tracing",
     "FunctionName",
+    "AutoPublishAlias",
+    "VpcConfig",
 ];
-const FUNCTION_PROPERTIES: [&str; 5] = [
+const FUNCTION_PROPERTIES: [&str; 11] = [
+    "Runtime",
+    "Handler",
+    "CodeUri",
+    "MemorySize",
+    "LoggingConfig",
     "Environment",
     "Events",
     "Timeout",
     "ReservedConcurrentExecutions",
-    // Only when it resolves to AWS::NoValue (the standalone stack without RulesLayerArn).
     "Layers",
+    "PackageType",
 ];
 
 impl Reader<'_> {
@@ -43,55 +51,87 @@ impl Reader<'_> {
                 ));
             }
         }
-        // local-gateway runs this workspace's Rust binaries; a Node, Python or Java function
-        // cannot be served as it would be in production.
-        let runtime = props
-            .get("Runtime")
-            .or_else(|| self.globals.get("Runtime"))
-            .map(|r| self.string(r))
-            .transpose()?;
-        if let Some(runtime) = runtime.filter(|r| !r.starts_with("provided")) {
+        let get = |key: &str| props.get(key).or_else(|| self.globals.get(key));
+        let text = |key: &str| get(key).map(|v| self.string(v)).transpose();
+        if text("PackageType")?.as_deref() == Some("Image") {
             return Err(format!(
-                "function {name} runs on {runtime}; local-gateway runs Rust functions only \
-                 (Runtime provided.al2023 with Metadata.BuildProperties.Binary)"
+                "function {name} is a container image, which local-gateway cannot run: run it \
+                 with `sam local` (Docker), or package it as a zip with a Node.js, Python or \
+                 provided runtime"
             ));
         }
-        let binary = resource
-            .pointer("/Metadata/BuildProperties/Binary")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("function {name} has no Metadata.BuildProperties.Binary (the cargo binary to run)"))?
-            .to_string();
-        let get = |key: &str| props.get(key).or_else(|| self.globals.get(key));
-        if let Some(layers) = get("Layers") {
-            if !self.is_absent(layers)? {
-                return Err(format!(
-                    "function {name}: Layers are not supported by local-gateway; leave the layer \
-                     out locally (for the authorizer: RulesLayerArn blank, ACCESS_RULES in \
-                     --env-file)"
-                ));
+        let runtime = Runtime::parse(name, text("Runtime")?.as_deref())?;
+        let handler = text("Handler")?.unwrap_or_default();
+        let metadata = |key: &str| resource.pointer(&format!("/Metadata/{key}"));
+        let code = match runtime.language {
+            Language::Rust => Code::Binary(
+                metadata("BuildProperties/Binary")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        format!("function {name} has no Metadata.BuildProperties.Binary (the cargo binary to run)")
+                    })?
+                    .to_string(),
+            ),
+            Language::Node | Language::Python => {
+                if metadata("BuildMethod").and_then(Value::as_str) == Some("esbuild") {
+                    return Err(format!(
+                        "function {name} is built with esbuild (Metadata.BuildMethod), and \
+                         local-gateway runs code as it is: point CodeUri at esbuild's output \
+                         (build it with your own esbuild first) and drop the BuildMethod, or \
+                         run `sam build` and pass --template .aws-sam/build/template.yaml"
+                    ));
+                }
+                if handler.is_empty() {
+                    return Err(format!("function {name} has no Handler"));
+                }
+                Code::Dir(self.local_dir(name, "CodeUri", get("CodeUri"))?)
             }
-        }
-        let timeout = match get("Timeout") {
-            None => 3,
-            Some(t) => self
-                .string(t)
-                .and_then(|t| {
-                    t.parse::<u64>()
-                        .map_err(|_| format!("{t:?} is not whole seconds"))
-                })
-                .map_err(|e| format!("function {name}: Timeout: {e}"))?,
         };
-        let reserved_concurrency = get("ReservedConcurrentExecutions")
-            .map(|v| self.optional(v))
-            .transpose()
-            .map_err(|e| format!("function {name}: ReservedConcurrentExecutions: {e}"))?
-            .flatten()
-            .map(|n| {
-                n.parse::<usize>().map_err(|_| {
-                    format!("function {name}: ReservedConcurrentExecutions {n:?} is not a number")
+        let layers = match get("Layers") {
+            None => Vec::new(),
+            Some(layers) if self.is_absent(layers)? => Vec::new(),
+            Some(layers) => layers
+                .as_array()
+                .ok_or_else(|| format!("function {name}: Layers is not a list"))?
+                .iter()
+                .map(|layer| self.layer(name, layer))
+                .collect::<Result<_, _>>()?,
+        };
+        if !layers.is_empty() && runtime.language == Language::Rust {
+            return Err(format!(
+                "function {name}: Layers on a provided runtime are not supported by \
+                 local-gateway; leave the layer out locally (for the authorizer: RulesLayerArn \
+                 blank, ACCESS_RULES in --env-file)"
+            ));
+        }
+        let number = |key: &str| -> Result<Option<u64>, String> {
+            get(key)
+                .map(|v| self.optional(v))
+                .transpose()?
+                .flatten()
+                .map(|n| {
+                    n.parse::<u64>()
+                        .map_err(|_| format!("function {name}: {key} {n:?} is not a whole number"))
                 })
-            })
-            .transpose()?;
+                .transpose()
+        };
+        let timeout = number("Timeout")?.unwrap_or(3);
+        let memory_mb = number("MemorySize")?.unwrap_or(128);
+        let reserved_concurrency = number("ReservedConcurrentExecutions")?.map(|n| n as usize);
+        let log_format = match get("LoggingConfig")
+            .and_then(|c| c.get("LogFormat"))
+            .map(|f| self.string(f))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("Text") => LogFormat::Text,
+            Some("JSON") => LogFormat::Json,
+            Some(other) => {
+                return Err(format!(
+                    "function {name}: LoggingConfig.LogFormat {other:?} is neither Text nor JSON"
+                ))
+            }
+        };
         let mut environment = BTreeMap::new();
         for scope in [self.globals.get("Environment"), props.get("Environment")]
             .into_iter()
@@ -113,10 +153,69 @@ impl Reader<'_> {
         }
         Ok(Function {
             name: name.to_string(),
-            binary,
+            arn: format!(
+                "arn:aws:lambda:{}:{}:function:{name}",
+                self.settings.region, self.settings.account_id
+            ),
+            runtime,
+            code,
+            handler,
+            layers,
+            memory_mb: memory_mb as u32,
+            log_format,
             environment,
             timeout: Duration::from_secs(timeout),
             reserved_concurrency,
         })
+    }
+
+    /// One entry of `Layers`: `!Ref` to a layer of the template, or an ARN that `--layer`
+    /// maps to a folder.
+    fn layer(&self, function: &str, layer: &Value) -> Result<PathBuf, String> {
+        if let Some(target) = self.ref_name(layer) {
+            if let Some(resource) = self.resources.get(target) {
+                let props = properties(resource);
+                let content = match resource.get("Type").and_then(Value::as_str) {
+                    Some("AWS::Serverless::LayerVersion") => props.get("ContentUri"),
+                    Some("AWS::Lambda::LayerVersion") => props.get("Content"),
+                    _ => {
+                        return Err(format!(
+                            "function {function}: Layers names {target}, which is not a layer"
+                        ))
+                    }
+                };
+                return self.local_dir(target, "the layer's content", content);
+            }
+        }
+        let arn = self.string(layer)?;
+        self.settings.layers.get(&arn).cloned().ok_or_else(|| {
+            format!(
+                "function {function}: the layer {arn} is not in the template; map it to a local \
+                 folder with --layer {arn}=DIR (the folder holds what the layer's zip does: \
+                 nodejs/, python/, bin/)"
+            )
+        })
+    }
+
+    /// A local folder named by `CodeUri` or a layer's `ContentUri`, relative to the template.
+    fn local_dir(&self, name: &str, what: &str, value: Option<&Value>) -> Result<PathBuf, String> {
+        let value = value.ok_or_else(|| format!("{name} has no {what}"))?;
+        let relative = match value {
+            Value::Object(o) if o.contains_key("Bucket") || o.contains_key("S3Bucket") => {
+                return Err(format!(
+                    "{name}: {what} is in S3; local-gateway runs local code: point it at a folder"
+                ))
+            }
+            other => self.string(other)?,
+        };
+        let dir = self.dir.join(&relative);
+        if !dir.is_dir() {
+            return Err(format!(
+                "{name}: {what} {relative} is not a folder next to the template ({})",
+                dir.display()
+            ));
+        }
+        dir.canonicalize()
+            .map_err(|e| format!("{name}: {what} {}: {e}", dir.display()))
     }
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub api_ids: BTreeMap<String, String>,
     /// The nested stack being read, `Parent/Child/`; empty for the template itself.
     pub stack: String,
+    /// `--layer ARN=DIR`: layers named by ARN, as local folders.
+    pub layers: BTreeMap<String, std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -48,21 +50,65 @@ impl Default for Settings {
             account_id: "123456789012".into(),
             api_ids: BTreeMap::new(),
             stack: String::new(),
+            layers: BTreeMap::new(),
         }
     }
 }
 
-/// A function to run: its binary and its environment.
+/// A function to run: its runtime and code, and its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Function {
     /// The logical id, e.g. `AuthorizerFunction`.
     pub name: String,
-    /// `Metadata.BuildProperties.Binary`: the cargo binary.
-    pub binary: String,
+    /// `arn:aws:lambda:{region}:{account}:function:{name}`.
+    pub arn: String,
+    pub runtime: crate::runtimes::Runtime,
+    pub code: Code,
+    /// `Handler`: `file.export` (Node), `module.function` (Python), `bootstrap` (provided).
+    pub handler: String,
+    /// The layers' folders, in the template's order.
+    pub layers: Vec<std::path::PathBuf>,
+    /// `MemorySize` in MB (Lambda's default 128).
+    pub memory_mb: u32,
+    /// `LoggingConfig.LogFormat`.
+    pub log_format: LogFormat,
     pub environment: BTreeMap<String, String>,
     pub timeout: Duration,
     /// `ReservedConcurrentExecutions`: at most this many environments at once.
     pub reserved_concurrency: Option<usize>,
+}
+
+impl Function {
+    /// Lambda's log group for the function (`/aws/lambda/<name>`).
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.name)
+    }
+}
+
+/// What a function runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    /// `provided.*`: `Metadata.BuildProperties.Binary`, the cargo binary.
+    Binary(String),
+    /// Node.js or Python: the `CodeUri` folder (Lambda's `/var/task`).
+    Dir(std::path::PathBuf),
+}
+
+/// `LoggingConfig.LogFormat`: how the runtime and the platform write their lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// As `AWS_LAMBDA_LOG_FORMAT` says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Text => "Text",
+            LogFormat::Json => "JSON",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +189,9 @@ pub struct Route {
     pub authorizer: Option<String>,
     /// A REST CORS preflight: answered by API Gateway's mock integration, not a function.
     pub preflight: bool,
+    /// `TimeoutInMillis`: the integration timeout, if not API Gateway's default (29 s REST,
+    /// 30 s HTTP API).
+    pub timeout: Option<Duration>,
 }
 
 /// What the authorizer is sent and how its answer is read.
@@ -321,6 +370,9 @@ pub(crate) struct Reader<'t> {
     conditions: Map<String, Value>,
     parameters: BTreeMap<String, Option<String>>,
     globals: Map<String, Value>,
+    /// `Globals.Api` and `Globals.HttpApi`: under every SAM API of that kind, implicit or not.
+    api_globals: Map<String, Value>,
+    http_api_globals: Map<String, Value>,
     settings: &'t Settings,
     /// The template's directory: nested applications' `Location`s are relative to it.
     dir: &'t std::path::Path,
@@ -382,19 +434,28 @@ impl<'t> Reader<'t> {
             }
             parameters.insert(name.clone(), Some(value.clone()));
         }
-        let mut globals = Map::new();
-        if let Some(g) = root.get("Globals").and_then(Value::as_object) {
-            for (section, values) in g {
-                if section != "Function" {
+        let (mut globals, mut api_globals, mut http_api_globals) =
+            (Map::new(), Map::new(), Map::new());
+        for (section, values) in root
+            .get("Globals")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let slot = match section.as_str() {
+                "Function" => &mut globals,
+                "Api" => &mut api_globals,
+                "HttpApi" => &mut http_api_globals,
+                other => {
                     return Err(format!(
-                        "Globals.{section} is not supported (only Globals.Function)"
-                    ));
+                        "Globals.{other} is not supported (Globals.Function, Api and HttpApi are)"
+                    ))
                 }
-                globals = values
-                    .as_object()
-                    .cloned()
-                    .ok_or("Globals.Function is not a mapping")?;
-            }
+            };
+            *slot = values
+                .as_object()
+                .cloned()
+                .ok_or_else(|| format!("Globals.{section} is not a mapping"))?;
         }
         let conditions = root
             .get("Conditions")
@@ -406,6 +467,8 @@ impl<'t> Reader<'t> {
             conditions,
             parameters,
             globals,
+            api_globals,
+            http_api_globals,
             settings,
             dir,
             nested: BTreeMap::new(),
@@ -441,6 +504,8 @@ impl<'t> Reader<'t> {
                         &mut nested_notes,
                     )?,
                 "AWS::Lambda::Permission" => permissions.extend(self.permission(name, resource)?),
+                // Read by the functions that name them.
+                "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
                 // Read by API below (raw_rest, raw_http), each with the resources that name it.
                 raw if RAW_RESOURCES.contains(&raw) => {}
                 ignored if IGNORED_RESOURCES.contains(&ignored) => {}
@@ -451,6 +516,7 @@ impl<'t> Reader<'t> {
                 }
             }
         }
+        apis.extend(self.implicit_apis()?);
         // Routes come from the functions' events.
         for (name, resource) in self.resources {
             if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -507,7 +573,7 @@ impl App {
                 if !self.functions.contains_key(&route.function) {
                     return Err(format!(
                         "{} {} {}: the integration names {}, which is not an AWS::Serverless::Function \
-                         (local-gateway runs this project's Rust functions only)",
+                         (local-gateway runs the template's own functions)",
                         api.name, route.method, route.path, route.function
                     ));
                 }

@@ -163,6 +163,7 @@ impl Reader<'_> {
             function,
             authorizer,
             preflight: false,
+            timeout: None,
         })
     }
 

@@ -210,12 +210,25 @@ impl Reader<'_> {
             .map(|v| self.string(v))
             .transpose()?
             .unwrap_or_default();
+        let timeout = integration
+            .get("TimeoutInMillis")
+            .map(|t| self.string(t))
+            .transpose()?
+            .map(|t| {
+                t.parse::<u64>()
+                    .ok()
+                    .filter(|ms| (50..=29_000).contains(ms))
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| format!("Integration.TimeoutInMillis {t:?} is not 50 to 29,000"))
+            })
+            .transpose()?;
         let route = |function: String, preflight: bool| Route {
             method: http_method.clone(),
             path: path.clone(),
             function,
             authorizer: authorizer.clone(),
             preflight,
+            timeout,
         };
         match kind.as_str() {
             "AWS_PROXY" => {

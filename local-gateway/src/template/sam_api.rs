@@ -20,16 +20,27 @@ const HTTP_API_PROPERTIES: [&str; 6] = [
     "DefaultRouteSettings",
     "AccessLogSettings",
 ];
-const IGNORED_API_PROPERTIES: [&str; 4] = [
+const IGNORED_API_PROPERTIES: [&str; 6] = [
     "Description",
     "EndpointConfiguration",
     "TracingEnabled",
     "Tags",
+    // Without it SAM also makes a stage named `Stage`; the routes are the same.
+    "OpenApiVersion",
+    "PropagateTags",
 ];
+
+/// The APIs SAM makes for `Api` and `HttpApi` events that name none, and their stages.
+const IMPLICIT_REST_API: (&str, &str) = ("ServerlessRestApi", "Prod");
+const IMPLICIT_HTTP_API: (&str, &str) = ("ServerlessHttpApi", "$default");
 
 impl Reader<'_> {
     pub(super) fn api(&self, name: &str, resource: &Value, kind: ApiKind) -> Result<Api, String> {
-        let props = properties(resource);
+        let globals = match kind {
+            ApiKind::Rest => &self.api_globals,
+            ApiKind::Http => &self.http_api_globals,
+        };
+        let props = &merge(globals, properties(resource));
         let known: &[&str] = match kind {
             ApiKind::Rest => &REST_API_PROPERTIES,
             ApiKind::Http => &HTTP_API_PROPERTIES,
@@ -315,6 +326,30 @@ impl Reader<'_> {
         })
     }
 
+    /// `ServerlessRestApi` and `ServerlessHttpApi` when some function's event names no API, as
+    /// SAM makes them (with `Globals.Api` and `Globals.HttpApi` applied, as to any SAM API).
+    pub(super) fn implicit_apis(&self) -> Result<Vec<Api>, String> {
+        let mut apis = Vec::new();
+        for (kind, event_type, key, (name, stage)) in [
+            (ApiKind::Rest, "Api", "RestApiId", IMPLICIT_REST_API),
+            (ApiKind::Http, "HttpApi", "ApiId", IMPLICIT_HTTP_API),
+        ] {
+            let used = self
+                .of_type("AWS::Serverless::Function")
+                .filter_map(|(_, f)| properties(f).get("Events")?.as_object())
+                .flat_map(|events| events.values())
+                .any(|e| {
+                    e.get("Type").and_then(Value::as_str) == Some(event_type)
+                        && e.pointer(&format!("/Properties/{key}")).is_none()
+                });
+            if used && !self.resources.contains_key(name) {
+                let resource = serde_json::json!({"Properties": {"StageName": stage}});
+                apis.push(self.api(name, &resource, kind)?);
+            }
+        }
+        Ok(apis)
+    }
+
     pub(super) fn route(
         &self,
         function: &str,
@@ -342,7 +377,9 @@ impl Reader<'_> {
             ApiKind::Http => "ApiId",
         };
         for key in props.keys() {
-            if !matches!(key.as_str(), "Path" | "Method" | "Auth") && key != api_key {
+            if !matches!(key.as_str(), "Path" | "Method" | "Auth" | "TimeoutInMillis")
+                && key != api_key
+            {
                 return Err(format!(
                     "{what}: property {key} is not supported by local-gateway"
                 ));
@@ -350,8 +387,26 @@ impl Reader<'_> {
         }
         let api_name = match props.get(api_key) {
             Some(Value::Object(r)) if r.contains_key("Ref") => self.string(&r["Ref"])?,
-            _ => return Err(format!("{what}: {api_key} must be !Ref to an API of the template (implicit APIs are not supported)")),
+            None if kind == ApiKind::Rest => IMPLICIT_REST_API.0.to_string(),
+            None => IMPLICIT_HTTP_API.0.to_string(),
+            _ => {
+                return Err(format!(
+                    "{what}: {api_key} must be !Ref to an API of the template"
+                ))
+            }
         };
+        let timeout = props
+            .get("TimeoutInMillis")
+            .map(|t| self.string(t))
+            .transpose()?
+            .map(|t| {
+                t.parse::<u64>()
+                    .ok()
+                    .filter(|ms| (50..=29_000).contains(ms) || kind == ApiKind::Http && (50..=30_000).contains(ms))
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| format!("{what}: TimeoutInMillis {t:?} is not 50 to 29,000 (REST) or 30,000 (HTTP API)"))
+            })
+            .transpose()?;
         let api = apis
             .iter_mut()
             .find(|a| a.name == api_name && a.kind == kind)
@@ -417,7 +472,22 @@ impl Reader<'_> {
             function: function.to_string(),
             authorizer,
             preflight: false,
+            timeout,
         });
         Ok(())
     }
+}
+
+/// SAM's `Globals` under a resource's properties: maps merge, key by key; anything else the
+/// resource says wins.
+fn merge(globals: &Map<String, Value>, local: &Map<String, Value>) -> Map<String, Value> {
+    let mut merged = globals.clone();
+    for (key, value) in local {
+        let combined = match (merged.get(key), value) {
+            (Some(Value::Object(g)), Value::Object(l)) => Value::Object(merge(g, l)),
+            _ => value.clone(),
+        };
+        merged.insert(key.clone(), combined);
+    }
+    merged
 }

@@ -1,0 +1,348 @@
+//! Lambda's runtimes, locally: which `Runtime` names run, and how a function's process is
+//! started under its Runtime API, with the environment Lambda gives it.
+//!
+//! One file per language: `rust` (the `provided.*` runtimes: a cargo binary), `node` and
+//! `python` (the machine's interpreters, each with a small bootstrap of ours that speaks the
+//! Runtime API as AWS's runtime interface clients do). `layers` puts a function's layers where
+//! its language looks for them. Adding a runtime is a file here and a row in `Runtime::parse`;
+//! `functions` only calls `Launch::command`.
+
+mod layers;
+mod node;
+mod python;
+mod rust;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::template::Function;
+
+/// The languages local-gateway runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// `provided.al2023`, `provided.al2`: a binary of this workspace (`bootstrap`).
+    Rust,
+    Node,
+    Python,
+}
+
+/// A function's `Runtime`, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runtime {
+    /// As the template names it, e.g. `nodejs22.x`.
+    pub name: String,
+    pub language: Language,
+    /// Node's major version (`22`) or Python's minor (`12` for `python3.12`); 0 for `provided`.
+    pub version: u32,
+    /// Lambda no longer updates it: it runs, with one line of notice.
+    pub deprecated: bool,
+}
+
+/// Runtimes Lambda has deprecated that still run here (many templates still name them).
+const DEPRECATED: [&str; 6] = [
+    "nodejs20.x",
+    "nodejs18.x",
+    "nodejs16.x",
+    "python3.9",
+    "python3.8",
+    "provided",
+];
+
+impl Runtime {
+    /// Reads a `Runtime` value. `None` (no `Runtime`, as for a `provided` function built by
+    /// cargo-lambda) is `provided.al2023`. A runtime local-gateway cannot run is an error that
+    /// says what to do.
+    pub fn parse(function: &str, name: Option<&str>) -> Result<Runtime, String> {
+        let name = name.unwrap_or("provided.al2023");
+        let deprecated = DEPRECATED.contains(&name);
+        let version = |rest: &str| rest.parse::<u32>().ok();
+        let (language, version) = if let Some(v) = name
+            .strip_prefix("nodejs")
+            .and_then(|r| r.strip_suffix(".x"))
+        {
+            (
+                Language::Node,
+                version(v).filter(|v| *v == 22 || *v == 24 || deprecated),
+            )
+        } else if let Some(v) = name.strip_prefix("python3.") {
+            (
+                Language::Python,
+                version(v).filter(|v| (10..=14).contains(v) || deprecated),
+            )
+        } else if matches!(name, "provided.al2023" | "provided.al2" | "provided") {
+            (Language::Rust, Some(0))
+        } else {
+            (Language::Rust, None)
+        };
+        match version {
+            Some(version) => Ok(Runtime {
+                name: name.to_string(),
+                language,
+                version,
+                deprecated,
+            }),
+            None => Err(format!(
+                "function {function} runs on {name}, which local-gateway cannot run: it runs \
+                 nodejs22.x and nodejs24.x, python3.10 to python3.14, and provided.al2023 or \
+                 provided.al2 (Rust); run this function with `sam local` (Docker) or deploy it, \
+                 or change its Runtime"
+            )),
+        }
+    }
+
+    /// The one line of notice a deprecated runtime gets at start.
+    pub fn notice(&self, function: &str) -> Option<String> {
+        self.deprecated.then(|| {
+            format!(
+                "function {function}: {} is deprecated on Lambda (no more updates, and new \
+                 functions cannot be created on it); it runs here as it is",
+                self.name
+            )
+        })
+    }
+}
+
+/// How to start one function's processes: worked out once per function (per swap with
+/// `--watch`), then a `Command` per execution environment.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Lambda's variables, the language's module paths, then the function's own.
+    pub environment: BTreeMap<String, String>,
+    /// The task root (Lambda's `/var/task`): the working directory.
+    pub dir: Option<PathBuf>,
+}
+
+/// What every function's launch may need from the gateway: where the Rust binaries are, a
+/// scratch directory of this run (bootstraps, layer links), the AWS SDKs Lambda bundles, and the
+/// interpreters (checked once).
+#[derive(Debug)]
+pub struct Host {
+    pub bin_dir: PathBuf,
+    pub scratch: PathBuf,
+    /// `--runtime-sdk`: `nodejs/node_modules` and `python`, as in Lambda's `/var/runtime`.
+    pub sdk: PathBuf,
+    pub node: Option<Interpreter>,
+    pub python: Option<Interpreter>,
+}
+
+/// An interpreter found on `PATH`, and its version.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    pub program: PathBuf,
+    /// `(major, minor)`.
+    pub version: (u32, u32),
+}
+
+impl Host {
+    /// Looks for `node` and `python3` on `PATH` and makes the scratch directory.
+    pub fn new(bin_dir: PathBuf, sdk: PathBuf) -> Result<Host, String> {
+        let scratch = std::env::temp_dir().join(format!("local-gateway-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+        Ok(Host {
+            bin_dir,
+            scratch,
+            sdk,
+            node: node::find(),
+            python: python::find(),
+        })
+    }
+
+    /// The start-up lines for `functions`: the interpreter and version each runs on, a notice
+    /// for a deprecated runtime or another version than the template's; an error for a
+    /// function whose interpreter is missing.
+    pub fn check(&self, functions: &BTreeMap<String, Function>) -> Result<Vec<String>, String> {
+        let mut lines = Vec::new();
+        for f in functions.values() {
+            lines.extend(f.runtime.notice(&f.name));
+            let (interpreter, wanted, install) = match f.runtime.language {
+                Language::Rust => continue,
+                Language::Node => (&self.node, (f.runtime.version, None), "Node.js (node)"),
+                Language::Python => (
+                    &self.python,
+                    (3, Some(f.runtime.version)),
+                    "Python 3 (python3)",
+                ),
+            };
+            let found = interpreter.as_ref().ok_or_else(|| {
+                format!(
+                    "function {} runs on {}, and {install} is not on PATH: install it",
+                    f.name, f.runtime.name
+                )
+            })?;
+            let (major, minor) = found.version;
+            lines.push(format!(
+                "function {} ({}) runs on {} {major}.{minor}",
+                f.name,
+                f.runtime.name,
+                found.program.display()
+            ));
+            if major != wanted.0 || wanted.1.is_some_and(|m| m != minor) {
+                lines.push(format!(
+                    "function {}: the template says {}, the machine has {major}.{minor}; it runs \
+                     on the machine's version",
+                    f.name, f.runtime.name
+                ));
+            }
+        }
+        Ok(lines)
+    }
+
+    /// How to start `function`'s processes.
+    pub fn launch(&self, function: &Function) -> Result<Launch, String> {
+        let mut launch = match function.runtime.language {
+            Language::Rust => rust::launch(function, &self.bin_dir)?,
+            Language::Node => node::launch(function, self)?,
+            Language::Python => python::launch(function, self)?,
+        };
+        let mut environment = lambda_environment(function, launch.dir.as_deref());
+        environment.append(&mut launch.environment);
+        environment.extend(function.environment.clone());
+        launch.environment = environment;
+        Ok(launch)
+    }
+
+    /// The interpreter a language runs on (checked by `check` at start).
+    fn interpreter(&self, language: Language) -> Result<&Interpreter, String> {
+        match language {
+            Language::Node => self.node.as_ref(),
+            Language::Python => self.python.as_ref(),
+            Language::Rust => None,
+        }
+        .ok_or_else(|| "no interpreter for this runtime on PATH".to_string())
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+impl Launch {
+    /// The command for one execution environment polling `runtime_api`.
+    pub fn command(&self, runtime_api: &str) -> Command {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(&self.environment)
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_api);
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        command
+    }
+}
+
+/// The variables Lambda sets for every runtime (`AWS_LAMBDA_RUNTIME_API` is per process).
+fn lambda_environment(f: &Function, task_root: Option<&Path>) -> BTreeMap<String, String> {
+    let mut environment: BTreeMap<String, String> = [
+        ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", f.log_group()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream()),
+        ("AWS_LAMBDA_LOG_FORMAT", f.log_format.name().into()),
+        (
+            "AWS_EXECUTION_ENV",
+            format!("AWS_Lambda_{}", f.runtime.name),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("_HANDLER", f.handler.clone()),
+        ("TZ", ":UTC".into()),
+        ("LANG", "en_US.UTF-8".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if let Some(root) = task_root {
+        environment.insert("LAMBDA_TASK_ROOT".into(), root.display().to_string());
+    }
+    environment
+}
+
+/// A log stream name in Lambda's shape: `YYYY/MM/DD/[$LATEST]<32 hex>`.
+fn log_stream() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let days = now.as_secs() / 86_400;
+    let (y, m, d) = authorizer::date::civil_from_days(days as i64);
+    format!("{y:04}/{m:02}/{d:02}/[$LATEST]{:032x}", now.as_nanos())
+}
+
+/// Runs `program args` and reads the first `N.N` of what it prints.
+fn version_of(program: &str, args: &[&str]) -> Option<Interpreter> {
+    let output = Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    let digits = text.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let mut parts = digits.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let program = which(program).unwrap_or_else(|| PathBuf::from(program));
+    Some(Interpreter {
+        program,
+        version: (major, minor),
+    })
+}
+
+/// `program`'s path on `PATH`.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_lambda_supports_run_and_others_say_what_to_do() {
+        for (name, language, version) in [
+            ("nodejs22.x", Language::Node, 22),
+            ("nodejs24.x", Language::Node, 24),
+            ("python3.10", Language::Python, 10),
+            ("python3.14", Language::Python, 14),
+            ("provided.al2023", Language::Rust, 0),
+            ("provided.al2", Language::Rust, 0),
+        ] {
+            let r = Runtime::parse("F", Some(name)).unwrap();
+            assert_eq!(
+                (r.language, r.version, r.deprecated),
+                (language, version, false)
+            );
+            assert_eq!(r.notice("F"), None);
+        }
+        for name in ["nodejs20.x", "nodejs18.x", "python3.9"] {
+            let r = Runtime::parse("F", Some(name)).unwrap();
+            assert!(r.notice("F").unwrap().contains("deprecated"), "{name}");
+        }
+        for name in [
+            "java21",
+            "dotnet8",
+            "ruby3.3",
+            "nodejs26.x",
+            "python3.15",
+            "go1.x",
+        ] {
+            let e = Runtime::parse("F", Some(name)).unwrap_err();
+            assert!(
+                e.contains("function F runs on") && e.contains("sam local"),
+                "{e}"
+            );
+        }
+        assert_eq!(Runtime::parse("F", None).unwrap().language, Language::Rust);
+    }
+
+    #[test]
+    fn log_streams_are_dated() {
+        assert!(log_stream().contains("/[$LATEST]"));
+    }
+}
