@@ -47,6 +47,8 @@ struct Environment {
     /// When the current process started, and whether it has had an invocation yet.
     spawned: Mutex<Instant>,
     cold: AtomicBool,
+    /// The process's peak memory (MB), read just before the supervisor kills it.
+    last_peak: std::sync::atomic::AtomicU64,
     busy: AtomicBool,
     /// Replaced by a newer build (`--watch`): stopped once idle, never started again.
     retired: AtomicBool,
@@ -251,6 +253,7 @@ impl Pool {
             child: Mutex::new(None),
             spawned: Mutex::new(Instant::now()),
             cold: AtomicBool::new(true),
+            last_peak: std::sync::atomic::AtomicU64::new(0),
             busy: AtomicBool::new(false),
             retired: AtomicBool::new(false),
         });
@@ -312,7 +315,9 @@ impl Environment {
             duration: reply.received.saturating_duration_since(sent),
             init,
             memory_mb: self.function.memory_mb,
-            max_memory_mb: pid.and_then(peak_memory_mb),
+            max_memory_mb: pid
+                .and_then(peak_memory_mb)
+                .or(Some(self.last_peak.load(Ordering::SeqCst))),
             status,
         };
         let record = report.record(self.function.log_format);
@@ -412,6 +417,8 @@ fn supervise(r: Arc<Environment>, stopping: Arc<AtomicBool>) {
             Ok(Some(status)) => format!("the process exited ({status})"),
             Ok(None) => match r.api.overdue() {
                 Some(_) => {
+                    let peak = peak_memory_mb(child.id()).unwrap_or(0);
+                    r.last_peak.store(peak, Ordering::SeqCst);
                     let _ = child.kill();
                     let _ = child.wait();
                     format!(

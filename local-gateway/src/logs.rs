@@ -79,6 +79,26 @@ pub fn function_line(function: &str, line: &str) -> Option<String> {
             text("route")
         ));
     }
+    // Lambda's platform.report (JSON log format) read as the text REPORT line reads.
+    if text("type") == "platform.report" {
+        let inner = record.get("record").cloned().unwrap_or_default();
+        let metric = |key: &str| inner.pointer(&format!("/metrics/{key}")).cloned();
+        let mut line = format!(
+            "{prefix} REPORT {} ms, billed {} ms, {} of {} MB",
+            metric("durationMs").unwrap_or_default(),
+            metric("billedDurationMs").unwrap_or_default(),
+            metric("maxMemoryUsedMB").unwrap_or_default(),
+            metric("memorySizeMB").unwrap_or_default(),
+        );
+        if let Some(init) = metric("initDurationMs") {
+            line += &format!(", init {init} ms");
+        }
+        match inner.get("status").and_then(Value::as_str) {
+            Some("success") | None => {}
+            Some(status) => line += &format!(", {}", paint(status, 31)),
+        }
+        return Some(line);
+    }
     let level = text("level");
     let fields: Vec<String> = record
         .iter()
@@ -175,6 +195,11 @@ mod tests {
             "[F] WARN slow ms=12"
         );
         assert_eq!(function_line("F", "plain text").unwrap(), "[F] plain text");
+        let report = r#"{"time":"t","type":"platform.report","record":{"requestId":"r","metrics":{"durationMs":3.5,"billedDurationMs":4,"memorySizeMB":128,"maxMemoryUsedMB":11},"status":"timeout"}}"#;
+        assert_eq!(
+            function_line("F", report).unwrap(),
+            "[F] REPORT 3.5 ms, billed 4 ms, 11 of 128 MB, timeout"
+        );
     }
 
     #[test]

@@ -50,10 +50,11 @@ pub fn spawn(
         "local-gateway: watching {} for changes (--watch)",
         template_dir.display()
     );
+    // The first look before "ready": a change made the moment the gateway is ready is seen.
+    let (mut seen, mut seen_scripts) = (snapshot(&template_dir, &options), scripts(&gateway));
+    let mut binaries = binary_times(&gateway);
     std::thread::spawn(move || {
         let look = || (snapshot(&template_dir, &options), scripts(&gateway));
-        let (mut seen, mut seen_scripts) = look();
-        let mut binaries = binary_times(&gateway);
         loop {
             std::thread::sleep(POLL);
             let now = look();

@@ -126,6 +126,7 @@ pub struct Host {
     pub sdk: PathBuf,
     pub node: Option<Interpreter>,
     pub python: Option<Interpreter>,
+    launches: std::sync::atomic::AtomicU64,
 }
 
 /// An interpreter found on `PATH`, and its version.
@@ -148,6 +149,7 @@ impl Host {
             sdk,
             node: node::find(),
             python: python::find(),
+            launches: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -203,6 +205,12 @@ impl Host {
         environment.extend(function.environment.clone());
         launch.environment = environment;
         Ok(launch)
+    }
+
+    /// A number for each launch, for the scratch folders that must not be shared across swaps.
+    fn next_launch(&self) -> u64 {
+        self.launches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The interpreter a language runs on (checked by `check` at start).

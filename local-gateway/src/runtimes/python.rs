@@ -29,8 +29,16 @@ pub(super) fn launch(function: &Function, host: &Host) -> Result<Launch, String>
     // boto3.
     let mut paths = layers::python_paths(&function.layers, function.runtime.version);
     paths.push(host.sdk.join("python"));
+    // Bytecode goes to a folder of this launch, not beside the code (Lambda's /var/task is
+    // read-only): a swap by --watch compiles afresh even when an edit keeps the file's size
+    // and second, which Python's own staleness check would miss.
+    let pycache = host.scratch.join(format!("pycache-{}", host.next_launch()));
     let environment = BTreeMap::from([
         ("PYTHONPATH".to_string(), layers::join(&paths)),
+        (
+            "PYTHONPYCACHEPREFIX".to_string(),
+            pycache.display().to_string(),
+        ),
         ("PYTHONUNBUFFERED".to_string(), "1".to_string()),
         ("PATH".to_string(), layers::path(&function.layers)),
     ]);

@@ -333,7 +333,10 @@ const RAW_RESOURCES: [&str; 12] = [
 ];
 
 /// Resource types that change nothing on the request path; everything else must be understood.
-const IGNORED_RESOURCES: [&str; 11] = [
+const IGNORED_RESOURCES: [&str; 13] = [
+    // `sam init`'s Application Insights monitoring.
+    "AWS::ResourceGroups::Group",
+    "AWS::ApplicationInsights::Application",
     "AWS::ApiGatewayV2::Deployment",
     // The account's CloudWatch role for REST access logs.
     "AWS::ApiGateway::Account",
