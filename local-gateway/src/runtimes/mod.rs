@@ -40,13 +40,18 @@ pub struct Runtime {
 }
 
 /// Runtimes Lambda has deprecated that still run here (many templates still name them).
-const DEPRECATED: [&str; 6] = [
+const DEPRECATED: [&str; 11] = [
     "nodejs20.x",
     "nodejs18.x",
     "nodejs16.x",
+    "nodejs14.x",
+    "nodejs12.x",
     "python3.9",
     "python3.8",
+    "python3.7",
+    "python3.6",
     "provided",
+    "nodejs10.x",
 ];
 
 impl Runtime {
@@ -328,7 +333,7 @@ mod tests {
             );
             assert_eq!(r.notice("F"), None);
         }
-        for name in ["nodejs20.x", "nodejs18.x", "python3.9"] {
+        for name in ["nodejs20.x", "nodejs18.x", "nodejs12.x", "python3.9", "provided"] {
             let r = Runtime::parse("F", Some(name)).unwrap();
             assert!(r.notice("F").unwrap().contains("deprecated"), "{name}");
         }
