@@ -14,6 +14,7 @@
 //! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server).
 
 mod load;
+mod runtimes;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -64,6 +65,10 @@ fn main() {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             handlers(std::path::Path::new(&bin_dir));
         }
+        Some("runtimes") => {
+            let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
+            runtimes::run(std::path::Path::new(&bin_dir));
+        }
         Some("variants") => {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             variants(std::path::Path::new(&bin_dir));
@@ -73,7 +78,7 @@ fn main() {
             bench(&bootstrap, &node);
         }
         Some(other) => {
-            eprintln!("usage: process-bench bench|soak|handlers|load|variants [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
+            eprintln!("usage: process-bench bench|soak|handlers|load|variants|runtimes [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
             std::process::exit(2);
         }
     }

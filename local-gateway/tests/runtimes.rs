@@ -76,6 +76,14 @@ fn the_node_and_python_example_serves_behind_the_authorizer() {
         assert_eq!(env["memoryLimitInMB"], "256", "Globals.Function.MemorySize");
         let function = env["functionName"].as_str().unwrap().to_string();
         assert_eq!(env["logGroupName"], format!("/aws/lambda/{function}"));
+        assert!(
+            env["logStreamName"]
+                .as_str()
+                .unwrap()
+                .contains("/[$LATEST]"),
+            "{env}"
+        );
+        assert_eq!(env["timeZone"], ":UTC");
         assert_eq!(env["subject"], MEMBER, "requestContext.authorizer");
         let remaining = env["remainingMs"].as_u64().unwrap();
         assert!(remaining > 0 && remaining <= 5000, "{remaining}");
@@ -93,8 +101,13 @@ fn the_node_and_python_example_serves_behind_the_authorizer() {
             "{report:?}"
         );
     }
-    // `logging` output under the function's prefix, with the request id.
+    // `logging` and `print` output under the function's prefix; REPORT for Rust too.
     g.wait_for_lines("[PythonEnvFunction] [INFO]", 1);
+    g.wait_for_lines(
+        "[PythonEnvFunction] printed, as Lambda keeps print output too",
+        1,
+    );
+    g.wait_for_lines("[AuthorizerFunction] REPORT ", 1);
 
     // A handler that throws: REST 502, HTTP API 500, the error logged as Lambda logs it.
     let failed = rest("/fail", Some(&member));
@@ -332,6 +345,24 @@ fn the_runtime_contract_of_node_and_python() {
         dir.path("shared")
     );
 
+    // A function built by esbuild is refused: its CodeUri is not what runs.
+    let esbuilt = CONTRACT.replace(
+        "  Crash:\n    Type: AWS::Serverless::Function\n",
+        "  Crash:\n    Type: AWS::Serverless::Function\n    Metadata: { BuildMethod: esbuild }\n",
+    );
+    assert_ne!(esbuilt, CONTRACT);
+    std::fs::write(dir.0.join("esbuilt.yaml"), esbuilt).unwrap();
+    let refused = Gateway::try_start(&dir.path("esbuilt.yaml"), &[])
+        .err()
+        .expect("refused");
+    assert!(
+        refused
+            .output
+            .contains("function Crash is built with esbuild"),
+        "{}",
+        refused.output
+    );
+
     // A layer named by ARN stops the start unless --layer maps it.
     let refused = Gateway::try_start(&dir.path("template.yaml"), &[])
         .err()
@@ -450,22 +481,112 @@ fn watch_swaps_a_node_or_python_function_when_its_code_changes() {
     let dir = TempDir::new(&[
         (
             "template.yaml",
-            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n      Events: { E: { Type: HttpApi, Properties: { Path: /v, Method: GET } } }\n",
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Kit:\n    Type: AWS::Serverless::LayerVersion\n    Properties: { ContentUri: kit/ }\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n      Layers: [!Ref Kit]\n      Events: { E: { Type: HttpApi, Properties: { Path: /v, Method: GET } } }\n",
         ),
         ("src/app.py", "def handler(event, context):\n    return {'statusCode': 200, 'body': 'v1'}\n"),
+        ("kit/python/kit.py", "SUFFIX = '+kit1'\n"),
     ]);
+    // v1 written early in its second, so its edit can share that second.
+    let app = dir.0.join("src/app.py");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let file = std::fs::File::options().write(true).open(&app).unwrap();
+    file.set_modified(
+        std::time::UNIX_EPOCH
+            + Duration::from_secs(now.as_secs() - 10)
+            + Duration::from_millis(100),
+    )
+    .unwrap();
+    drop(file);
     let g = Gateway::start(&dir.path("template.yaml"), &["--watch"]);
     let url = g.url("ServerlessHttpApi", "/v");
     assert_eq!(get(&url, None).body, "v1");
+    let swapped_to = |body: &str| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while get(&url, None).body != body {
+            assert!(
+                Instant::now() < deadline,
+                "not swapped to {body}: {}",
+                g.output()
+            );
+            thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // The code changes, with the same size and within the same second (Python's own check
+    // for stale bytecode compares just those): the swap runs the new code.
+    let second = std::fs::metadata(&app).unwrap().modified().unwrap();
+    let second = std::time::UNIX_EPOCH
+        + Duration::from_secs(
+            second
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        );
     std::fs::write(
-        dir.0.join("src/app.py"),
+        &app,
         "def handler(event, context):\n    return {'statusCode': 200, 'body': 'v2'}\n",
     )
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while get(&url, None).body != "v2" {
-        assert!(Instant::now() < deadline, "not swapped: {}", g.output());
-        thread::sleep(Duration::from_millis(200));
+    let file = std::fs::File::options().write(true).open(&app).unwrap();
+    file.set_modified(second + Duration::from_millis(900))
+        .unwrap();
+    drop(file);
+    swapped_to("v2");
+    std::fs::write(
+        dir.0.join("src/app.py"),
+        "from kit import SUFFIX\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'v3' + SUFFIX}\n",
+    )
+    .unwrap();
+    swapped_to("v3+kit1");
+    // A layer changes.
+    std::fs::write(dir.0.join("kit/python/kit.py"), "SUFFIX = '+kit2'\n").unwrap();
+    swapped_to("v3+kit2");
+    g.wait_for_lines("Hello reloaded (its code or a layer changed)", 3);
+}
+
+/// `sam build`'s output runs as it is: its top template (recorded from a real `sam build` of the
+/// sam-init fixture), the functions' folders it copies, and the nested authorizer's template with
+/// `CodeUri` pointing at the arm64 build, whose host build of `BuildProperties.Binary` runs.
+#[test]
+fn sam_builds_output_runs_with_the_host_build_of_provided_functions() {
+    let workspace = workspace();
+    let read = |path: &str| std::fs::read_to_string(workspace.join(path)).unwrap();
+    let authorizer =
+        read("authorizer/template.yaml").replace("CodeUri: .", "CodeUri: AuthorizerFunction");
+    assert!(authorizer.contains("CodeUri: AuthorizerFunction"));
+    let fixture = "local-gateway/tests/fixtures/sam-init";
+    let build = TempDir::new(&[
+        (
+            "template.yaml",
+            &read("local-gateway/tests/fixtures/sam-build/template.yaml"),
+        ),
+        (
+            "HelloWorldFunction/app.mjs",
+            &read(&format!("{fixture}/hello-world/app.mjs")),
+        ),
+        (
+            "HelloWorldFunction/package.json",
+            &read(&format!("{fixture}/hello-world/package.json")),
+        ),
+        (
+            "HelloPythonFunction/app.py",
+            &read(&format!("{fixture}/hello_world/app.py")),
+        ),
+        ("Authorizer/template.yaml", &authorizer),
+        // An arm64 binary in the real output: never run here.
+        (
+            "Authorizer/AuthorizerFunction/bootstrap",
+            "not a host binary",
+        ),
+    ]);
+    let env = settings();
+    let g = Gateway::start(&build.path("template.yaml"), &["--env-file", env.path()]);
+    let member = member();
+    for path in ["/hello", "/hello-python"] {
+        let url = g.url("ServerlessRestApi", path);
+        let answer = get(&url, Some(&member));
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(get(&url, None).status, 401, "{path}");
     }
-    g.wait_for_lines("Hello reloaded (its code or a layer changed)", 1);
 }

@@ -14,5 +14,7 @@ export const handler = async (event, context) =>
     remainingMs: context.getRemainingTimeInMillis(),
     requestId: context.awsRequestId,
     logGroupName: context.logGroupName,
+    logStreamName: context.logStreamName,
+    timeZone: process.env.TZ,
     subject: event.requestContext.authorizer.principalId,
   });

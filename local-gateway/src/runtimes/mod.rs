@@ -333,7 +333,13 @@ mod tests {
             );
             assert_eq!(r.notice("F"), None);
         }
-        for name in ["nodejs20.x", "nodejs18.x", "nodejs12.x", "python3.9", "provided"] {
+        for name in [
+            "nodejs20.x",
+            "nodejs18.x",
+            "nodejs12.x",
+            "python3.9",
+            "provided",
+        ] {
             let r = Runtime::parse("F", Some(name)).unwrap();
             assert!(r.notice("F").unwrap().contains("deprecated"), "{name}");
         }

@@ -12,6 +12,7 @@ logger.setLevel(logging.INFO)
 
 def handler(event, context):
     logger.info("reports for %s", event["requestContext"]["authorizer"]["principalId"])
+    print("printed, as Lambda keeps print output too")
     return json(200, {
         "runtime": os.environ["AWS_EXECUTION_ENV"],
         "stage": os.environ["APP_STAGE"],
@@ -23,5 +24,7 @@ def handler(event, context):
         "remainingMs": context.get_remaining_time_in_millis(),
         "requestId": context.aws_request_id,
         "logGroupName": context.log_group_name,
+        "logStreamName": context.log_stream_name,
+        "timeZone": os.environ["TZ"],
         "subject": event["requestContext"]["authorizer"]["principalId"],
     })
