@@ -315,15 +315,23 @@ impl Environment {
             duration: reply.received.saturating_duration_since(sent),
             init,
             memory_mb: self.function.memory_mb,
-            max_memory_mb: pid
-                .and_then(peak_memory_mb)
-                .or(Some(self.last_peak.load(Ordering::SeqCst))),
+            max_memory_mb: None,
             status,
         };
-        let record = report.record(self.function.log_format);
-        if let Some(shown) = crate::logs::function_line(&self.function.name, &record) {
-            eprintln!("{shown}");
-        }
+        let last_peak = self.last_peak.load(Ordering::SeqCst);
+        let (name, format) = (self.function.name.clone(), self.function.log_format);
+        // Off the request's path: reading /proc and writing the line cost more than the rest.
+        reporter()
+            .send(Box::new(move || {
+                let report = Report {
+                    max_memory_mb: pid.and_then(peak_memory_mb).or(Some(last_peak)),
+                    ..report
+                };
+                if let Some(shown) = crate::logs::function_line(&name, &report.record(format)) {
+                    eprintln!("{shown}");
+                }
+            }))
+            .ok();
     }
 
     /// Starts the process, unless the gateway is stopping. The check and the start happen
@@ -452,6 +460,21 @@ fn supervise(r: Arc<Environment>, stopping: Arc<AtomicBool>) {
             eprintln!("local-gateway: {e}");
         }
     }
+}
+
+/// The one thread that writes REPORT records, in the order the invocations ended.
+fn reporter() -> &'static std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>> {
+    static REPORTER: std::sync::OnceLock<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>> =
+        std::sync::OnceLock::new();
+    REPORTER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        thread::spawn(move || {
+            for write in rx {
+                write();
+            }
+        });
+        tx
+    })
 }
 
 /// The `errorMessage` of a Runtime API error body (`{"errorType", "errorMessage"}`).
