@@ -651,6 +651,30 @@ impl Reader<'_> {
         }
     }
 
+    /// A route's `TimeoutInMillis`: 50 ms up to API Gateway's maximum, 29 s on REST and 30 s
+    /// on HTTP APIs; `None` when absent.
+    pub(super) fn integration_timeout(
+        &self,
+        value: Option<&Value>,
+        kind: ApiKind,
+    ) -> Result<Option<Duration>, String> {
+        let max = match kind {
+            ApiKind::Rest => 29_000,
+            ApiKind::Http => 30_000,
+        };
+        value
+            .map(|t| self.string(t))
+            .transpose()?
+            .map(|t| {
+                t.parse::<u64>()
+                    .ok()
+                    .filter(|ms| (50..=max).contains(ms))
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| format!("TimeoutInMillis {t:?} is not 50 to {max}"))
+            })
+            .transpose()
+    }
+
     /// The logical id a `!Ref` names, without resolving it.
     pub(super) fn ref_name<'v>(&self, value: &'v Value) -> Option<&'v str> {
         value.get("Ref").and_then(Value::as_str)

@@ -210,18 +210,9 @@ impl Reader<'_> {
             .map(|v| self.string(v))
             .transpose()?
             .unwrap_or_default();
-        let timeout = integration
-            .get("TimeoutInMillis")
-            .map(|t| self.string(t))
-            .transpose()?
-            .map(|t| {
-                t.parse::<u64>()
-                    .ok()
-                    .filter(|ms| (50..=29_000).contains(ms))
-                    .map(Duration::from_millis)
-                    .ok_or_else(|| format!("Integration.TimeoutInMillis {t:?} is not 50 to 29,000"))
-            })
-            .transpose()?;
+        let timeout = self
+            .integration_timeout(integration.get("TimeoutInMillis"), ApiKind::Rest)
+            .map_err(|e| format!("Integration.{e}"))?;
         let route = |function: String, preflight: bool| Route {
             method: http_method.clone(),
             path: path.clone(),

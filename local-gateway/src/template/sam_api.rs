@@ -395,18 +395,9 @@ impl Reader<'_> {
                 ))
             }
         };
-        let timeout = props
-            .get("TimeoutInMillis")
-            .map(|t| self.string(t))
-            .transpose()?
-            .map(|t| {
-                t.parse::<u64>()
-                    .ok()
-                    .filter(|ms| (50..=29_000).contains(ms) || kind == ApiKind::Http && (50..=30_000).contains(ms))
-                    .map(Duration::from_millis)
-                    .ok_or_else(|| format!("{what}: TimeoutInMillis {t:?} is not 50 to 29,000 (REST) or 30,000 (HTTP API)"))
-            })
-            .transpose()?;
+        let timeout = self
+            .integration_timeout(props.get("TimeoutInMillis"), kind)
+            .map_err(|e| format!("{what}: {e}"))?;
         let api = apis
             .iter_mut()
             .find(|a| a.name == api_name && a.kind == kind)
