@@ -280,10 +280,9 @@ impl Gateway {
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let started = Instant::now();
         // API Gateway stops waiting at the integration timeout; the function runs on.
-        let limit = route.timeout.unwrap_or(match api.kind {
-            ApiKind::Rest => REST_INTEGRATION_TIMEOUT,
-            ApiKind::Http => HTTP_INTEGRATION_TIMEOUT,
-        });
+        let limit = route
+            .timeout
+            .unwrap_or_else(|| api.kind.integration_timeout());
         let answer = tokio::time::timeout(limit, self.invoke(&route.function, event)).await;
         facts.integration_latency_ms = Some(started.elapsed().as_millis());
         let Ok(answer) = answer else {
@@ -560,10 +559,6 @@ fn internal_error(api: &Api) -> Response {
     };
     Response::gateway("DEFAULT_5XX", 500, json!({ "message": message }))
 }
-
-/// API Gateway's default integration timeouts (a route's `TimeoutInMillis` may lower them).
-const REST_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
-const HTTP_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The answer when the integration outlasts its timeout: REST 504, HTTP API 503.
 fn integration_timeout(api: &Api) -> Response {

@@ -119,6 +119,16 @@ pub enum ApiKind {
     Http,
 }
 
+impl ApiKind {
+    /// API Gateway's integration timeout: the default, and the most `TimeoutInMillis` may say.
+    pub fn integration_timeout(self) -> Duration {
+        match self {
+            ApiKind::Rest => Duration::from_secs(29),
+            ApiKind::Http => Duration::from_secs(30),
+        }
+    }
+}
+
 /// One API and everything needed to serve it.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -658,10 +668,7 @@ impl Reader<'_> {
         value: Option<&Value>,
         kind: ApiKind,
     ) -> Result<Option<Duration>, String> {
-        let max = match kind {
-            ApiKind::Rest => 29_000,
-            ApiKind::Http => 30_000,
-        };
+        let max = kind.integration_timeout().as_millis() as u64;
         value
             .map(|t| self.string(t))
             .transpose()?
