@@ -165,16 +165,12 @@ impl Host {
         let mut lines = Vec::new();
         for f in functions.values() {
             lines.extend(f.runtime.notice(&f.name));
-            let (interpreter, wanted, install) = match f.runtime.language {
+            let (wanted, install) = match f.runtime.language {
                 Language::Rust => continue,
-                Language::Node => (&self.node, (f.runtime.version, None), "Node.js (node)"),
-                Language::Python => (
-                    &self.python,
-                    (3, Some(f.runtime.version)),
-                    "Python 3 (python3)",
-                ),
+                Language::Node => ((f.runtime.version, None), "Node.js (node)"),
+                Language::Python => ((3, Some(f.runtime.version)), "Python 3 (python3)"),
             };
-            let found = interpreter.as_ref().ok_or_else(|| {
+            let found = self.interpreter(f.runtime.language).ok_or_else(|| {
                 format!(
                     "function {} runs on {}, and {install} is not on PATH: install it",
                     f.name, f.runtime.name
@@ -219,13 +215,12 @@ impl Host {
     }
 
     /// The interpreter a language runs on (checked by `check` at start).
-    fn interpreter(&self, language: Language) -> Result<&Interpreter, String> {
+    fn interpreter(&self, language: Language) -> Option<&Interpreter> {
         match language {
             Language::Node => self.node.as_ref(),
             Language::Python => self.python.as_ref(),
             Language::Rust => None,
         }
-        .ok_or_else(|| "no interpreter for this runtime on PATH".to_string())
     }
 }
 

@@ -16,7 +16,9 @@ pub(super) fn find() -> Option<Interpreter> {
 }
 
 pub(super) fn launch(function: &Function, host: &Host) -> Result<Launch, String> {
-    let node = host.interpreter(Language::Node)?;
+    let node = host
+        .interpreter(Language::Node)
+        .ok_or("no interpreter for this runtime on PATH")?;
     let Code::Dir(task_root) = &function.code else {
         return Err(format!(
             "function {}: a Node.js function needs a CodeUri",

@@ -15,7 +15,9 @@ pub(super) fn find() -> Option<Interpreter> {
 }
 
 pub(super) fn launch(function: &Function, host: &Host) -> Result<Launch, String> {
-    let python = host.interpreter(Language::Python)?;
+    let python = host
+        .interpreter(Language::Python)
+        .ok_or("no interpreter for this runtime on PATH")?;
     let Code::Dir(task_root) = &function.code else {
         return Err(format!(
             "function {}: a Python function needs a CodeUri",
