@@ -19,6 +19,10 @@ pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 5;
 /// The CloudWatch namespace of the decision metrics, unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "ClerkAuthorizer";
 
+/// The most invocations one execution environment may serve at once: Lambda's own maximum
+/// for `PerExecutionEnvironmentMaxConcurrency`.
+pub const MAX_CONCURRENCY: u32 = 1600;
+
 /// How HTTP API 2.0 requests are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpApiResponse {
@@ -48,6 +52,9 @@ pub struct Config {
     /// The opaque credentials verified with Clerk: `api_key`, and `m2m_token`/`oauth_token`
     /// when a secret key is set (`Authorizer::connect` derives the rest of their checks).
     pub opaque_kinds: Kinds,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` (set by Lambda Managed Instances): invocations this
+    /// execution environment serves at once; 1 when unset.
+    pub max_concurrency: u32,
 }
 
 impl Config {
@@ -166,6 +173,16 @@ impl Config {
 
         let metrics_namespace = setting(&lookup, "METRICS_NAMESPACE", check_namespace)?
             .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_string());
+        let max_concurrency = setting(&lookup, "AWS_LAMBDA_MAX_CONCURRENCY", |v| {
+            match v.trim().parse::<u32>() {
+                Ok(n @ 1..=MAX_CONCURRENCY) => Ok(n),
+                _ => Err(format!(
+                    "must be a whole number from 1 to {MAX_CONCURRENCY} (Lambda Managed \
+                     Instances set it from PerExecutionEnvironmentMaxConcurrency)"
+                )),
+            }
+        })?
+        .unwrap_or(1);
 
         Ok(Config {
             verifier: Verifier::with_keys(keys, checks),
@@ -176,6 +193,7 @@ impl Config {
             session_cookie: publishable_key.map(|key| key.session_cookie),
             clerk_api,
             opaque_kinds: Kinds::of(&opaque_kinds),
+            max_concurrency,
         })
     }
 

@@ -9,7 +9,8 @@
 //! - a set that could not be loaded at all (the JWKS was down at cold start) is tried again at
 //!   most every `EMPTY_RETRY_SECONDS`; meanwhile every token is refused as an outage.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -25,6 +26,9 @@ pub const UNKNOWN_KID_REFETCH_SECONDS: u64 = 300;
 pub const REFRESH_SECONDS: u64 = 600;
 /// While no key was ever loaded, how often a token may cause a fetch.
 pub const EMPTY_RETRY_SECONDS: u64 = 10;
+
+/// How much longer than one request's timeout a token waits for another one's fetch.
+const FETCH_GRACE: Duration = Duration::from_millis(500);
 
 /// A JWKS document's key: only the fields we read.
 #[derive(Deserialize)]
@@ -90,6 +94,8 @@ struct Ring {
     keys: Arc<Vec<(Option<String>, RsaKey)>>,
     fetched_at: u64,
     unknown_kid_fetch_at: Option<u64>,
+    /// An invocation is fetching the set (outside the lock).
+    fetching: bool,
 }
 
 /// The keys of `CLERK_JWKS_URL`, refreshed within the bounds above.
@@ -97,6 +103,8 @@ pub struct KeyRing {
     url: String,
     transport: Arc<dyn Transport>,
     ring: Mutex<Ring>,
+    /// Signalled when a fetch ends.
+    fetched: Condvar,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -112,7 +120,7 @@ impl KeyRing {
     /// that holds no key yet and tries again, boundedly, when tokens need it: the function
     /// starts anyway, refusing tokens as an outage until the JWKS can be read.
     pub fn load(url: &str, transport: Arc<dyn Transport>, now: u64) -> (KeyRing, Option<String>) {
-        let (keys, problem) = match fetch(transport.as_ref(), url) {
+        let (keys, problem) = match fetch_document(transport.as_ref(), url) {
             Ok(keys) => (keys, None),
             Err(problem) => (Vec::new(), Some(problem)),
         };
@@ -123,7 +131,9 @@ impl KeyRing {
                 keys: Arc::new(keys),
                 fetched_at: now,
                 unknown_kid_fetch_at: None,
+                fetching: false,
             }),
+            fetched: Condvar::new(),
         };
         (ring, problem)
     }
@@ -133,39 +143,94 @@ impl KeySource for KeyRing {
     /// The keys that may verify a token with this `kid`, at `now`: refetched first when the
     /// set is older than `REFRESH_SECONDS`, or when `kid` is unknown and no such refetch
     /// happened in the last `UNKNOWN_KID_REFETCH_SECONDS`.
+    ///
+    /// With invocations at once (Lambda Managed Instances), one of them fetches, outside the
+    /// lock; meanwhile a token whose key is held is verified with it at once, and only tokens
+    /// that need the new set (an unknown `kid`, or no key yet) wait for that one fetch.
     fn keys(&self, kid: Option<&str>, now: u64) -> Arc<Vec<(Option<String>, RsaKey)>> {
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let known = |ring: &Ring| {
-            kid.is_none_or(|kid| ring.keys.iter().any(|(k, _)| k.as_deref() == Some(kid)))
+            !ring.keys.is_empty()
+                && kid.is_none_or(|kid| ring.keys.iter().any(|(k, _)| k.as_deref() == Some(kid)))
         };
+        if ring.fetching {
+            if !known(&ring) {
+                let deadline = std::time::Instant::now() + REQUEST_TIMEOUT + FETCH_GRACE;
+                while ring.fetching {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    ring = self
+                        .fetched
+                        .wait_timeout(ring, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+            return ring.keys.clone();
+        }
         let age = now.saturating_sub(ring.fetched_at);
         let stale = age >= REFRESH_SECONDS || (ring.keys.is_empty() && age >= EMPTY_RETRY_SECONDS);
         let may_chase_kid = ring
             .unknown_kid_fetch_at
             .is_none_or(|at| now.saturating_sub(at) >= UNKNOWN_KID_REFETCH_SECONDS);
         let chase_kid = !known(&ring) && may_chase_kid && !ring.keys.is_empty();
-        if stale || chase_kid {
-            if chase_kid {
-                ring.unknown_kid_fetch_at = Some(now);
-            }
-            match fetch(self.transport.as_ref(), &self.url) {
-                Ok(keys) => {
-                    ring.keys = Arc::new(keys);
-                    ring.fetched_at = now;
-                }
-                // Keep the keys we have; try again at the next bound.
-                Err(problem) => {
-                    tracing::warn!(url = %self.url, "CLERK_JWKS_URL could not be refreshed: {problem}");
-                    ring.fetched_at = now;
-                }
+        if !stale && !chase_kid {
+            return ring.keys.clone();
+        }
+        if chase_kid {
+            ring.unknown_kid_fetch_at = Some(now);
+        }
+        ring.fetching = true;
+        drop(ring);
+        let mut fetch = Fetch {
+            ring: self,
+            now,
+            keys: None,
+        };
+        match fetch_document(self.transport.as_ref(), &self.url) {
+            Ok(keys) => fetch.keys = Some(keys),
+            // Keep the keys we have; try again at the next bound.
+            Err(problem) => {
+                tracing::warn!(url = %self.url, "CLERK_JWKS_URL could not be refreshed: {problem}")
             }
         }
-        ring.keys.clone()
+        drop(fetch);
+        self.ring
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys
+            .clone()
+    }
+}
+
+/// A fetch under way; dropping it stores what it got (nothing keeps the keys we had) and
+/// wakes the tokens waiting for it, even if the fetch panicked.
+struct Fetch<'a> {
+    ring: &'a KeyRing,
+    now: u64,
+    keys: Option<Vec<(Option<String>, RsaKey)>>,
+}
+
+impl Drop for Fetch<'_> {
+    fn drop(&mut self) {
+        let mut ring = self.ring.ring.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(keys) = self.keys.take() {
+            ring.keys = Arc::new(keys);
+        }
+        ring.fetched_at = self.now;
+        ring.fetching = false;
+        drop(ring);
+        self.ring.fetched.notify_all();
     }
 }
 
 /// One GET of the document, parsed.
-fn fetch(transport: &dyn Transport, url: &str) -> Result<Vec<(Option<String>, RsaKey)>, String> {
+fn fetch_document(
+    transport: &dyn Transport,
+    url: &str,
+) -> Result<Vec<(Option<String>, RsaKey)>, String> {
     let reply = transport
         .get(url, REQUEST_TIMEOUT)
         .map_err(|failure| format!("could not be fetched ({failure:?})"))?;
@@ -280,5 +345,52 @@ mod tests {
             1
         );
         assert_eq!(source.get_count(), 3);
+    }
+
+    #[test]
+    fn one_fetch_for_tokens_at_once_and_a_held_key_never_waits_for_it() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // The first fetch is quick; later ones take 400 ms and serve a second key.
+        let rotated = Arc::new(AtomicBool::new(false));
+        let landed = Arc::new(AtomicBool::new(false));
+        let (r, l) = (rotated.clone(), landed.clone());
+        let source = Arc::new(FakeClerk::getting(move || {
+            if !r.load(Ordering::SeqCst) {
+                return Ok(Reply::new(
+                    200,
+                    format!(r#"{{"keys":[{}]}}"#, jwk("a", 2048, "")),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(400));
+            l.store(true, Ordering::SeqCst);
+            let keys = format!("{},{}", jwk("a", 2048, ""), jwk("b", 2048, ""));
+            Ok(Reply::new(200, format!(r#"{{"keys":[{keys}]}}"#)))
+        }));
+        let (ring, _) = KeyRing::load("https://x/jwks", source.clone(), 1000);
+        let ring = Arc::new(ring);
+        rotated.store(true, Ordering::SeqCst);
+        let waiting: Vec<_> = (0..6)
+            .map(|_| {
+                let ring = ring.clone();
+                std::thread::spawn(move || ring.keys(Some("b"), 1100).len())
+            })
+            .collect();
+        // While the fetch is under way, a token signed with a key we hold is served at once.
+        while !ring.ring.lock().unwrap().fetching {
+            std::thread::yield_now();
+        }
+        assert_eq!(ring.keys(Some("a"), 1100).len(), 1);
+        assert!(
+            !landed.load(Ordering::SeqCst),
+            "a held key waited for the fetch"
+        );
+        for thread in waiting {
+            assert_eq!(
+                thread.join().unwrap(),
+                2,
+                "every token of the new key sees it"
+            );
+        }
+        assert_eq!(source.get_count(), 2, "one fetch for all of them");
     }
 }

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     } else {
         Authorizer::new(config)
     };
-    // Each call to Clerk blocks this (current-thread) runtime while it lasts: Lambda hands an
-    // execution environment one event at a time, so there is nothing else to run meanwhile.
+    // One event at a time on this thread, or several at once on Lambda Managed Instances
+    // (`AWS_LAMBDA_MAX_CONCURRENCY`), each decision then on the blocking pool: `lambda::serve`.
     lambda::serve(authorizer).await
 }

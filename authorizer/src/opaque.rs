@@ -7,7 +7,8 @@
 //! authorizer cache TTL: a revoked key may still open the API for that long.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use aws_lc_rs::digest::{Context, SHA256};
 use serde_json::{Map, Value};
@@ -29,6 +30,9 @@ pub const MAX_CACHED: usize = 10_000;
 /// production instance 100 calls a second (a development one 10), shared with the app's own
 /// backend and across every environment: docs/clerk-api.md has the arithmetic.
 pub const DEFAULT_CALLS_PER_SECOND: u32 = 10;
+
+/// How much longer than Clerk's budget an invocation waits for another one's call to it.
+const FLIGHT_GRACE: Duration = Duration::from_millis(500);
 
 /// The prefixes of Clerk's opaque credentials and the kind each one is.
 const PREFIXES: [(&str, TokenKind); 3] = [
@@ -84,6 +88,74 @@ struct State {
     window: (u64, u32),
     /// No call to Clerk before this instant (milliseconds): its last 429's `Retry-After`.
     paused_until_ms: u64,
+    /// The calls to Clerk under way, by cache key: invocations that need the same answer at
+    /// the same time (Lambda Managed Instances) wait for the one call rather than make their own.
+    flights: HashMap<[u8; 32], Arc<Flight>>,
+}
+
+/// What `OpaqueVerifier::join` found for a credential.
+enum Turn {
+    Cached(Cached),
+    Lead(Arc<Flight>),
+    Follow(Arc<Flight>),
+}
+
+/// The invocation that makes the call for a flight; dropping it ends the flight with its answer.
+struct Lead<'a> {
+    verifier: &'a OpaqueVerifier,
+    key: [u8; 32],
+    flight: Arc<Flight>,
+    answer: Result<Arc<Record>, Rejection>,
+}
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        let state = &self.verifier.state;
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        state.flights.remove(&self.key);
+        drop(state);
+        self.flight.land(self.answer.clone());
+    }
+}
+
+/// One call to Clerk under way, and its answer once it has landed.
+#[derive(Default)]
+struct Flight {
+    answer: Mutex<Option<Result<Arc<Record>, Rejection>>>,
+    landed: Condvar,
+}
+
+impl std::fmt::Debug for Flight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Flight")
+    }
+}
+
+impl Flight {
+    fn land(&self, answer: Result<Arc<Record>, Rejection>) {
+        *self.answer.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer);
+        self.landed.notify_all();
+    }
+
+    /// The leader's answer; an outage if it has not come within Clerk's whole budget.
+    fn wait(&self) -> Result<Arc<Record>, Rejection> {
+        let deadline = std::time::Instant::now() + clerk_api::VERIFY_BUDGET + FLIGHT_GRACE;
+        let mut answer = self.answer.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(answer) = answer.as_ref() {
+                return answer.clone();
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Rejection::ClerkApiUnavailable);
+            }
+            answer = self
+                .landed
+                .wait_timeout(answer, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
 }
 
 /// What the handler asks of the opaque path. A trait object, so that a binary that never
@@ -114,39 +186,22 @@ impl OpaqueCheck for OpaqueVerifier {
         if place != Place::Authorization {
             return Err(Rejection::MachineTokenOutsideHeader);
         }
-        let now = now_ms / 1000;
         let key = cache_key(&self.transport.instance(), token);
-        let record = match self.cached(&key, now) {
-            Some(Cached::Verified(record)) => record,
-            Some(Cached::Refused(rejection)) => return Err(rejection),
-            None => {
-                if !self.admit_call(now_ms) {
-                    return Err(Rejection::ClerkApiRateLimited);
-                }
-                let answer = clerk_api::exchange(self.transport.as_ref(), kind, token, now_ms);
-                let cached = match answer {
-                    Answer::Verified(record) => Cached::Verified(Arc::new(record)),
-                    Answer::Unknown => Cached::Refused(Rejection::UnknownCredential),
-                    Answer::Refused => Cached::Refused(Rejection::Malformed),
-                    Answer::Revoked => Cached::Refused(Rejection::Revoked),
-                    Answer::Expired => Cached::Refused(Rejection::Expired),
-                    // Outages are never remembered: the next request asks again.
-                    Answer::SecretInvalid => return Err(Rejection::ClerkSecretKeyInvalid),
-                    Answer::Unavailable => return Err(Rejection::ClerkApiUnavailable),
-                    Answer::SecretUnavailable => return Err(Rejection::ClerkSecretUnavailable),
-                    Answer::RateLimited(seconds) => {
-                        // One second more: the handler's clock counts whole seconds, so the
-                        // pause is never shorter than Clerk asked.
-                        self.pause(now_ms + (seconds + 1) * 1000);
-                        return Err(Rejection::ClerkApiRateLimited);
-                    }
-                    Answer::BadAnswer => return Err(Rejection::ClerkApiBadAnswer),
+        let record = match self.join(key, now_ms / 1000) {
+            Turn::Cached(Cached::Verified(record)) => record,
+            Turn::Cached(Cached::Refused(rejection)) => return Err(rejection),
+            Turn::Follow(flight) => flight.wait()?,
+            Turn::Lead(flight) => {
+                // Landed when `lead` is dropped, even if the call panicked: a flight left in
+                // the air would make every later request for this credential wait.
+                let mut lead = Lead {
+                    verifier: self,
+                    key,
+                    flight,
+                    answer: Err(Rejection::ClerkApiUnavailable),
                 };
-                self.remember(key, &cached, now);
-                match cached {
-                    Cached::Verified(record) => record,
-                    Cached::Refused(rejection) => return Err(rejection),
-                }
+                lead.answer = self.ask(key, kind, token, now_ms);
+                lead.answer.clone()?
             }
         };
         if record.expiration_ms.is_some_and(|at| at <= now_ms) {
@@ -182,6 +237,59 @@ impl OpaqueVerifier {
         }
     }
 
+    /// The cached answer for `key`, or this invocation's part in the one call for it: it makes
+    /// the call (`Lead`), or waits for the invocation that is making it (`Follow`). One lock
+    /// covers the cache and the flights, so that an answer is always in one or the other.
+    fn join(&self, key: [u8; 32], now: u64) -> Turn {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.entries.get(&key) {
+            Some((cached, until)) if now < *until => return Turn::Cached(cached.clone()),
+            _ => {}
+        }
+        if let Some(flight) = state.flights.get(&key) {
+            return Turn::Follow(flight.clone());
+        }
+        let flight = Arc::new(Flight::default());
+        state.flights.insert(key, flight.clone());
+        Turn::Lead(flight)
+    }
+
+    /// Asks Clerk about `token` (within the call cap) and remembers a final answer.
+    fn ask(
+        &self,
+        key: [u8; 32],
+        kind: TokenKind,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<Arc<Record>, Rejection> {
+        if !self.admit_call(now_ms) {
+            return Err(Rejection::ClerkApiRateLimited);
+        }
+        let cached = match clerk_api::exchange(self.transport.as_ref(), kind, token, now_ms) {
+            Answer::Verified(record) => Cached::Verified(Arc::new(record)),
+            Answer::Unknown => Cached::Refused(Rejection::UnknownCredential),
+            Answer::Refused => Cached::Refused(Rejection::Malformed),
+            Answer::Revoked => Cached::Refused(Rejection::Revoked),
+            Answer::Expired => Cached::Refused(Rejection::Expired),
+            // Outages are never remembered: the next request asks again.
+            Answer::SecretInvalid => return Err(Rejection::ClerkSecretKeyInvalid),
+            Answer::Unavailable => return Err(Rejection::ClerkApiUnavailable),
+            Answer::SecretUnavailable => return Err(Rejection::ClerkSecretUnavailable),
+            Answer::RateLimited(seconds) => {
+                // One second more: the handler's clock counts whole seconds, so the pause is
+                // never shorter than Clerk asked.
+                self.pause(now_ms + (seconds + 1) * 1000);
+                return Err(Rejection::ClerkApiRateLimited);
+            }
+            Answer::BadAnswer => return Err(Rejection::ClerkApiBadAnswer),
+        };
+        self.remember(key, &cached, now_ms / 1000);
+        match cached {
+            Cached::Verified(record) => Ok(record),
+            Cached::Refused(rejection) => Err(rejection),
+        }
+    }
+
     fn check(&self, kind: TokenKind, record: &Record) -> Result<(), Rejection> {
         let checks = &self.checks;
         match kind {
@@ -204,14 +312,6 @@ impl OpaqueVerifier {
             TokenKind::ApiKey | TokenKind::Session => {}
         }
         Ok(())
-    }
-
-    fn cached(&self, key: &[u8; 32], now: u64) -> Option<Cached> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match state.entries.get(key) {
-            Some((cached, until)) if now < *until => Some(cached.clone()),
-            _ => None,
-        }
     }
 
     fn remember(&self, key: [u8; 32], cached: &Cached, now: u64) {
@@ -547,5 +647,62 @@ mod tests {
         v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T)
             .unwrap();
         assert_eq!(clerk.post_count(), 2);
+    }
+
+    /// A Clerk that answers after `delay`, `status` 200 knowing `ak_good`, else an outage.
+    fn slow_verifier(delay_ms: u64, status: u16) -> (Arc<OpaqueVerifier>, Arc<FakeClerk>) {
+        let clerk = Arc::new(FakeClerk::posting(move |_, _| {
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            Ok(Reply::new(
+                status,
+                r#"{"object":"api_key","id":"ak_id","name":"CI","subject":"org_1",
+                "scopes":["tasks:read"],"revoked":false,"expired":false,"expiration":null}"#,
+            ))
+        }));
+        let v = Arc::new(OpaqueVerifier::new(checks(100), clerk.clone()));
+        (v, clerk)
+    }
+
+    /// `n` verifications of `token` at once, each on its own thread.
+    fn at_once(v: &Arc<OpaqueVerifier>, token: &str, n: usize) -> Vec<Result<Claims, Rejection>> {
+        let barrier = Arc::new(std::sync::Barrier::new(n));
+        let threads: Vec<_> = (0..n)
+            .map(|_| {
+                let (v, barrier, token) = (v.clone(), barrier.clone(), token.to_string());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    v.verify(&token, TokenKind::ApiKey, Place::Authorization, T)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    }
+
+    #[test]
+    fn invocations_at_once_with_one_uncached_credential_make_one_call() {
+        let (v, clerk) = slow_verifier(300, 200);
+        let answers = at_once(&v, "ak_good", 8);
+        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+        assert_eq!(clerk.post_count(), 1);
+        // Another credential is its own flight.
+        at_once(&v, "ak_other", 4);
+        assert_eq!(clerk.post_count(), 2);
+    }
+
+    #[test]
+    fn an_outage_is_shared_by_its_flight_and_never_kept() {
+        let (v, clerk) = slow_verifier(200, 503);
+        let answers = at_once(&v, "ak_good", 6);
+        assert!(
+            answers
+                .iter()
+                .all(|a| a.as_ref().err() == Some(&Rejection::ClerkApiUnavailable)),
+            "{answers:?}"
+        );
+        // One flight (the retry policy may make a second call within it), then a new one.
+        let calls = clerk.post_count();
+        assert!((1..=2).contains(&calls), "{calls} calls");
+        let _ = v.verify("ak_good", TokenKind::ApiKey, Place::Authorization, T);
+        assert!(clerk.post_count() > calls);
     }
 }
