@@ -46,6 +46,21 @@ fn bad_access_rules_stop_the_function_at_init() {
     assert!(text.contains("ACCESS_RULES role \"member\""), "{text}");
 }
 
+#[test]
+fn a_bad_max_concurrency_stops_the_function_at_init() {
+    for bad in ["0", "many", "1601"] {
+        let (ok, text) = start(&[
+            ("CLERK_JWT_KEY", PUBLIC),
+            ("AWS_LAMBDA_MAX_CONCURRENCY", bad),
+        ]);
+        assert!(!ok, "{bad}");
+        assert!(
+            text.contains("AWS_LAMBDA_MAX_CONCURRENCY must be a whole number from 1 to 1600"),
+            "{bad}: {text}"
+        );
+    }
+}
+
 /// A port nothing listens on: a connection there is refused at once.
 fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

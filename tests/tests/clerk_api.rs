@@ -436,6 +436,72 @@ fn in_jwks_mode_a_key_added_after_cold_start_is_accepted_after_one_refetch() {
     assert_eq!(clerk.calls().1, 2, "one refetch");
 }
 
+/// Managed Instances: events in flight at once share one call per credential, and a session
+/// never waits on an API key's (slow) call to Clerk.
+#[test]
+fn invocations_at_once_share_one_call_and_a_session_never_waits_on_clerk() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&clerk.env(&[("AWS_LAMBDA_MAX_CONCURRENCY", "8")]));
+    let before = clerk.calls().0;
+    clerk.send(
+        "POST",
+        "/_control",
+        &json!({"fault": "slow", "delay_ms": 1500}),
+    );
+    let key = token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks");
+    let keys: Vec<_> = (0..5).map(|_| authorizer.submit(&key)).collect();
+    let session = token_event(&bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)), "GET /me");
+    let session = authorizer
+        .submit(&session)
+        .wait(Duration::from_secs(10))
+        .unwrap();
+    assert!(session.ok(), "{}", session.body);
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|k| k.wait(Duration::from_secs(10)).unwrap())
+        .collect();
+    for reply in &keys {
+        assert!(reply.ok(), "{}", reply.body);
+        assert!(
+            session.received < reply.received,
+            "the session's answer waited for an API key's call to Clerk"
+        );
+    }
+    assert_eq!(clerk.calls().0 - before, 1, "one call for five invocations");
+}
+
+#[test]
+fn in_jwks_mode_tokens_at_once_with_a_new_kid_cause_one_refetch() {
+    let clerk = LocalClerk::start();
+    let mut env = jwks_env(&clerk);
+    env.push(("AWS_LAMBDA_MAX_CONCURRENCY".into(), "8".into()));
+    let authorizer = networked(&env);
+    let (reply, line) = authorizer.decide(&token_event(
+        &bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)),
+        "GET /tasks",
+    ));
+    assert!(reply.ok(), "{line}");
+    assert_eq!(clerk.calls().1, 1, "loaded once, at cold start");
+    clerk.send(
+        "PUT",
+        "/_jwks",
+        &jwks(&[
+            (DEV_KID, DEV_PRIVATE_KEY),
+            ("ins_rotated", FOREIGN_PRIVATE_KEY),
+        ]),
+    );
+    let rotated = token_event(
+        &bearer(&session_token(FOREIGN_PRIVATE_KEY, "ins_rotated")),
+        "GET /tasks",
+    );
+    let pending: Vec<_> = (0..8).map(|_| authorizer.submit(&rotated)).collect();
+    for reply in pending {
+        let reply = reply.wait(Duration::from_secs(10)).unwrap();
+        assert!(reply.ok(), "{}", reply.body);
+    }
+    assert_eq!(clerk.calls().1, 2, "one refetch for the eight");
+}
+
 #[test]
 fn in_jwks_mode_random_kids_cause_at_most_one_refetch() {
     let clerk = LocalClerk::start();
