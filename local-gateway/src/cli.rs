@@ -10,7 +10,7 @@ local-gateway: runs template.yaml's APIs on localhost with API Gateway's semanti
 usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                      [--parameter-overrides K=V ...] [--region R] [--account-id N]
                      [--api-id LogicalId=id ...] [--release] [--bin-dir DIR] [--no-build]
-                     [--dynamodb-endpoint URL] [--concurrency N] [--verbose]
+                     [--dynamodb-endpoint URL] [--concurrency N] [--max-concurrency N] [--verbose]
                      [--watch [--build-command CMD]]
                      [--clerk-api URL | --clerk-credentials F] [--clerk-jwks]
                      [--layer ARN=DIR ...] [--runtime-sdk DIR]
@@ -33,6 +33,10 @@ usage: local-gateway [--template template.yaml] [--port N] [--env-file F]
                             with its own cold start, as Lambda scales out (default 8; a function's
                             ReservedConcurrentExecutions caps it; beyond, the invocation is
                             throttled and API Gateway answers 500)
+  --max-concurrency N       at most N invocations at once in one execution environment, as on
+                            Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY=N in the
+                            process); a function's CapacityProviderConfig
+                            PerExecutionEnvironmentMaxConcurrency takes precedence (default 1)
   --watch                   hot reload: when a source (*.rs, Cargo.toml) changes, rebuild and swap
                             in each function whose binary changed once its new process is through
                             its init (requests in flight finish on the old one; a failed build or
@@ -82,6 +86,8 @@ pub struct Options {
     pub dynamodb_endpoint: Option<String>,
     /// At most this many execution environments (processes) per function.
     pub concurrency: usize,
+    /// `--max-concurrency`: invocations at once per environment.
+    pub max_concurrency: Option<usize>,
     /// Every function line as written (secrets redacted), EMF records included.
     pub verbose: bool,
     /// Hot reload: rebuild and swap in functions whose sources change.
@@ -156,6 +162,7 @@ impl Options {
             build: true,
             dynamodb_endpoint: None,
             concurrency: crate::functions::DEFAULT_CONCURRENCY,
+            max_concurrency: None,
             verbose: false,
             watch: false,
             build_command: None,
@@ -217,6 +224,17 @@ impl Options {
                         .ok()
                         .filter(|n| *n > 0)
                         .ok_or("--concurrency takes a whole number of environments above 0")?
+                }
+                "--max-concurrency" => {
+                    o.max_concurrency = Some(
+                        value(i)?
+                            .parse()
+                            .ok()
+                            .filter(|n| (1..=1600).contains(n))
+                            .ok_or(
+                            "--max-concurrency takes a whole number of invocations from 1 to 1600",
+                        )?,
+                    )
                 }
                 "--build-command" => o.build_command = Some(value(i)?),
                 "--runtime-sdk" => o.runtime_sdk = Some(value(i)?.into()),

@@ -2,16 +2,20 @@
 //! environment of its function, a process of its own polling its own Runtime API (the
 //! `runtime-api` crate, shared with `bench/`), kept warm. When every environment is busy a new
 //! one starts (a cold start), up to `--concurrency` and the function's reserved concurrency;
-//! beyond that the invocation is throttled. An environment whose process crashes or overruns
-//! its `Timeout` is killed and started again; the invocation it had fails, which the caller
-//! sees as a 502 (or a 500 from an authorizer). How a process starts is the runtime's business
+//! beyond that the invocation is throttled. An environment takes one invocation at a time, or
+//! up to its function's per-environment maximum (Lambda Managed Instances:
+//! `PerExecutionEnvironmentMaxConcurrency`, `--max-concurrency`), which its process is told as
+//! `AWS_LAMBDA_MAX_CONCURRENCY`. An environment whose process crashes is started again; one
+//! whose invocation overruns its `Timeout` is killed and started again, unless it serves
+//! invocations at once: then only that invocation fails, as on Managed Instances. A failed
+//! invocation is a 502 to the caller (or a 500 from an authorizer). How a process starts is the runtime's business
 //! (`runtimes`); after each invocation a `REPORT` record is written (`report`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,6 +28,15 @@ use crate::template::Function;
 
 /// How many execution environments a function may have at once unless `--concurrency` says.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How far a function scales: `--concurrency` and `--max-concurrency`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    /// Execution environments per function, at most.
+    pub environments: usize,
+    /// Invocations at once per environment, for functions whose template does not say.
+    pub per_environment: usize,
+}
 
 /// How a function answered one invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +62,10 @@ struct Environment {
     cold: AtomicBool,
     /// The process's peak memory (MB), read just before the supervisor kills it.
     last_peak: std::sync::atomic::AtomicU64,
-    busy: AtomicBool,
+    /// Invocations it is serving; `RETIRING` once `retire` has claimed it.
+    in_flight: AtomicUsize,
+    /// Invocations it may serve at once.
+    max_in_flight: usize,
     /// Replaced by a newer build (`--watch`): stopped once idle, never started again.
     retired: AtomicBool,
 }
@@ -60,6 +76,8 @@ struct Pool {
     launch: Arc<Launch>,
     /// At most this many environments: `--concurrency`, or less when the function reserves less.
     cap: usize,
+    /// Invocations at once per environment.
+    per_environment: usize,
     environments: Mutex<Vec<Arc<Environment>>>,
     /// Replaced (`--watch`): no new environment starts in it.
     retired: AtomicBool,
@@ -70,22 +88,22 @@ pub struct Functions {
     pools: RwLock<BTreeMap<String, Arc<Pool>>>,
     stopping: Arc<AtomicBool>,
     host: Host,
-    concurrency: usize,
+    scale: Scale,
 }
 
 impl Functions {
     /// Starts one warm environment per function, each as its runtime runs on `host`; each
-    /// function may grow to `concurrency` environments (fewer if it reserves fewer).
+    /// function may grow to `scale.environments` environments (fewer if it reserves fewer).
     pub fn start(
         functions: &BTreeMap<String, Function>,
         host: Host,
-        concurrency: usize,
+        scale: Scale,
     ) -> Result<Functions, String> {
         let functions_ = Functions {
             pools: RwLock::new(BTreeMap::new()),
             stopping: Arc::new(AtomicBool::new(false)),
             host,
-            concurrency,
+            scale,
         };
         for function in functions.values() {
             let pool = functions_.pool(function)?;
@@ -100,13 +118,22 @@ impl Functions {
 
     /// A warm pool for `function`: its first environment started.
     fn pool(&self, function: &Function) -> Result<Arc<Pool>, String> {
-        let launch = Arc::new(self.host.launch(function)?);
+        let mut launch = self.host.launch(function)?;
+        let per_environment = self.per_environment(function);
+        if per_environment > 1 {
+            launch.environment.insert(
+                "AWS_LAMBDA_MAX_CONCURRENCY".into(),
+                per_environment.to_string(),
+            );
+        }
+        let environments = self.scale.environments;
         let pool = Arc::new(Pool {
             function: function.clone(),
-            launch,
+            launch: Arc::new(launch),
             cap: function
                 .reserved_concurrency
-                .map_or(self.concurrency, |reserved| reserved.min(self.concurrency)),
+                .map_or(environments, |reserved| reserved.min(environments)),
+            per_environment,
             environments: Mutex::new(Vec::new()),
             retired: AtomicBool::new(false),
         });
@@ -115,6 +142,18 @@ impl Functions {
             pool.environments.lock().unwrap().push(first);
         }
         Ok(pool)
+    }
+
+    /// Invocations at once in one of `function`'s environments: its template's
+    /// `PerExecutionEnvironmentMaxConcurrency`, else `--max-concurrency`. Our Node.js and Python
+    /// bootstraps take one event at a time, so theirs stays 1 (see `Host::check`'s notice).
+    fn per_environment(&self, function: &Function) -> usize {
+        match function.runtime.language {
+            crate::runtimes::Language::Rust => function
+                .max_concurrency
+                .unwrap_or(self.scale.per_environment),
+            _ => 1,
+        }
     }
 
     /// Starts `function` afresh (a new build, a new definition) and, once its first process has
@@ -182,16 +221,13 @@ impl Functions {
         }
         let environment = {
             let mut environments = pool.environments.lock().unwrap();
-            let idle = environments
-                .iter()
-                .find(|e| !e.busy.swap(true, Ordering::SeqCst))
-                .cloned();
-            match idle {
+            let free = environments.iter().find(|e| e.claim()).cloned();
+            match free {
                 Some(environment) => environment,
                 None if environments.len() < pool.cap && !pool.retired.load(Ordering::SeqCst) => {
                     match pool.start_environment(&self.stopping) {
                         Ok(environment) => {
-                            environment.busy.store(true, Ordering::SeqCst);
+                            environment.claim();
                             environments.push(environment.clone());
                             environment
                         }
@@ -202,7 +238,7 @@ impl Functions {
             }
         };
         let answer = environment.invoke(event);
-        environment.busy.store(false, Ordering::SeqCst);
+        environment.in_flight.fetch_sub(1, Ordering::SeqCst);
         answer
     }
 
@@ -254,7 +290,8 @@ impl Pool {
             spawned: Mutex::new(Instant::now()),
             cold: AtomicBool::new(true),
             last_peak: std::sync::atomic::AtomicU64::new(0),
-            busy: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: self.per_environment,
             retired: AtomicBool::new(false),
         });
         environment.spawn(stopping)?;
@@ -264,7 +301,19 @@ impl Pool {
     }
 }
 
+/// `Environment::in_flight` of an environment that `retire` has claimed: no invocation fits.
+const RETIRING: usize = usize::MAX / 2;
+
 impl Environment {
+    /// Takes one of its invocation slots, if it has one free.
+    fn claim(&self) -> bool {
+        self.in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_in_flight).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
     fn invoke(&self, event: String) -> Answer {
         // The process's own deadline is the function's timeout; the supervisor kills it a
         // little after that, and the wait here outlasts both.
@@ -391,7 +440,13 @@ fn retire(pool: Arc<Pool>) {
     thread::spawn(move || loop {
         let mut environments = pool.environments.lock().unwrap();
         environments.retain(|environment| {
-            if environment.busy.swap(true, Ordering::SeqCst) {
+            let idle = environment.in_flight.compare_exchange(
+                0,
+                RETIRING,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+            if idle.is_err() {
                 return true;
             }
             let mut slot = environment.child.lock().unwrap();
@@ -424,6 +479,15 @@ fn supervise(r: Arc<Environment>, stopping: Arc<AtomicBool>) {
         let why = match child.try_wait() {
             Ok(Some(status)) => format!("the process exited ({status})"),
             Ok(None) => match r.api.overdue() {
+                // Serving several at once (Managed Instances): the overdue invocation fails on
+                // its own, and the process goes on with the others.
+                Some(_) if r.max_in_flight > 1 => {
+                    r.api.time_out_overdue(&format!(
+                        "Task timed out after {} seconds",
+                        r.function.timeout.as_secs()
+                    ));
+                    continue;
+                }
                 Some(_) => {
                     let peak = peak_memory_mb(child.id()).unwrap_or(0);
                     r.last_peak.store(peak, Ordering::SeqCst);

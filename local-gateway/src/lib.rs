@@ -43,6 +43,7 @@ pub fn load(options: &Options) -> Result<App, String> {
         account_id: options.account_id.clone(),
         api_ids: options.api_ids.clone(),
         layers: options.layers.clone(),
+        max_concurrency: options.max_concurrency,
         ..Settings::default()
     };
     let mut app = App::from_file(&options.template, &settings)?;
@@ -116,7 +117,11 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     });
     let host = runtimes::Host::new(bin_dir, options.runtime_sdk())?;
     let runtime_lines = host.check(&app.functions)?;
-    let functions = Functions::start(&app.functions, host, options.concurrency)?;
+    let scale = functions::Scale {
+        environments: options.concurrency,
+        per_environment: options.max_concurrency.unwrap_or(1),
+    };
+    let functions = Functions::start(&app.functions, host, scale)?;
     let gateway = Arc::new(Gateway::new(app, functions));
     let listeners = server::bind(&gateway, options.port).await?;
     for note in &gateway.app.notes {

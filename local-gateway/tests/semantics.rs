@@ -369,6 +369,77 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
     }
 }
 
+fn header(answer: &Answer, name: &str) -> String {
+    answer
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Lambda Managed Instances: a function whose CapacityProviderConfig sets
+/// PerExecutionEnvironmentMaxConcurrency serves that many invocations at once in one
+/// environment (told as AWS_LAMBDA_MAX_CONCURRENCY); one more at once is throttled; an
+/// invocation that overruns its timeout fails alone, and the process goes on.
+#[test]
+fn an_environment_of_managed_instances_serves_several_invocations_at_once() {
+    let g = gateway();
+    let answers: Vec<Answer> = thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|i| {
+                let url = g.url("Rest", &format!("/managed/slow-{i}"));
+                scope.spawn(move || get(&url, None))
+            })
+            .collect();
+        // A fifth at once: the one environment (ReservedConcurrentExecutions: 1) is full.
+        thread::sleep(Duration::from_millis(500));
+        let fifth = get(&g.url("Rest", "/managed/slow-5"), None);
+        assert_eq!(fifth.status, 500, "{}", fifth.body);
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let pids: Vec<String> = answers.iter().map(|a| header(a, "x-process-id")).collect();
+    assert!(answers.iter().all(|a| a.status == 200), "{pids:?}");
+    assert!(
+        pids.iter().all(|p| p == &pids[0] && !p.is_empty()),
+        "{pids:?}"
+    );
+    assert_eq!(header(&answers[0], "x-max-concurrency"), "4");
+
+    // A timeout (2 s) fails its own invocation only; the one beside it and the process go on.
+    let (hung, beside) = thread::scope(|scope| {
+        let hung = scope.spawn(|| get(&g.url("Rest", "/managed/hang"), None));
+        thread::sleep(Duration::from_millis(200));
+        let beside = get(&g.url("Rest", "/managed/slow-beside"), None);
+        (hung.join().unwrap(), beside)
+    });
+    assert_eq!(hung.status, 502, "{}", hung.body);
+    assert_eq!(beside.status, 200);
+    let after = get(&g.url("Rest", "/managed/after"), None);
+    assert_eq!(after.status, 200);
+    assert_eq!(
+        header(&after, "x-process-id"),
+        pids[0],
+        "the process was not restarted"
+    );
+    assert!(g.lines_with("starting it again").is_empty());
+
+    // Other functions keep one invocation per environment.
+    let echo = get(&g.url("Rest", "/open"), None);
+    assert_eq!(header(&echo, "x-max-concurrency"), "");
+
+    let refused = Gateway::try_start(TEMPLATE, &["--max-concurrency", "0"])
+        .err()
+        .expect("--max-concurrency 0 is refused");
+    assert!(
+        refused
+            .output
+            .contains("--max-concurrency takes a whole number"),
+        "{}",
+        refused.output
+    );
+}
+
 /// Lambda scales out: each concurrent request gets its own execution environment (its own
 /// process, with its own cold start) up to `--concurrency`, and a reserved concurrency caps
 /// it; beyond the cap the invocation is throttled, which API Gateway answers with a 500.

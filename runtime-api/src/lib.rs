@@ -3,8 +3,8 @@
 //! for a real runtime client (Rust's `lambda_runtime`, or a Node loop) to poll it.
 //!
 //! One `RuntimeApi` serves one function process, as Lambda serves one execution environment:
-//! invocations queue, the process takes them one at a time from `/next`, and each caller gets
-//! its own reply. The local gateway and the process benchmarks (`bench/`) both use it.
+//! invocations queue, the process takes them from `/next` (one at a time, or several at once on
+//! Lambda Managed Instances), and each caller gets its own reply. The local gateway and the process benchmarks (`bench/`) both use it.
 //!
 //! std only: one thread per connection, HTTP/1.1 keep-alive. Latency is measured here, between
 //! handing an event to `/next` and reading its `/response`, so every runtime pays the same.
@@ -196,6 +196,34 @@ impl RuntimeApi {
     /// True while some invocation has been handed to the process and not answered.
     pub fn busy(&self) -> bool {
         !self.shared.0.lock().unwrap().in_flight.is_empty()
+    }
+
+    /// Fails every in-flight invocation past its deadline with `why`, leaving the process and
+    /// its other invocations alone (an environment that serves several at once); a late answer
+    /// is then refused. How many failed.
+    pub fn time_out_overdue(&self, why: &str) -> usize {
+        let mut state = self.shared.0.lock().unwrap();
+        let overdue: Vec<u64> = state
+            .in_flight
+            .iter()
+            .filter(|(_, i)| i.sent.is_some_and(|sent| sent.elapsed() >= i.timeout))
+            .map(|(id, _)| *id)
+            .collect();
+        let failed: Vec<Invocation> = overdue
+            .iter()
+            .filter_map(|id| state.in_flight.remove(id))
+            .collect();
+        drop(state);
+        for invocation in &failed {
+            let _ = invocation.reply.send(Reply {
+                request_id: invocation.id,
+                kind: ReplyKind::Failed,
+                body: why.to_string(),
+                sent: invocation.sent,
+                received: Instant::now(),
+            });
+        }
+        failed.len()
     }
 
     /// When the oldest in-flight invocation passes its deadline, `Some` of how long ago.

@@ -165,6 +165,14 @@ impl Host {
         let mut lines = Vec::new();
         for f in functions.values() {
             lines.extend(f.runtime.notice(&f.name));
+            if f.runtime.language != Language::Rust && f.max_concurrency.is_some_and(|n| n > 1) {
+                lines.push(format!(
+                    "function {}: CapacityProviderConfig serves several invocations at once per \
+                     environment on Lambda; here each {} process takes one at a time (more \
+                     environments start instead)",
+                    f.name, f.runtime.name
+                ));
+            }
             let (wanted, install) = match f.runtime.language {
                 Language::Rust => continue,
                 Language::Node => ((f.runtime.version, None), "Node.js (node)"),

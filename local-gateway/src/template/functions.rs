@@ -20,7 +20,7 @@ const IGNORED_FUNCTION_PROPERTIES: [&str; 9] = [
     "AutoPublishAlias",
     "VpcConfig",
 ];
-const FUNCTION_PROPERTIES: [&str; 11] = [
+const FUNCTION_PROPERTIES: [&str; 12] = [
     "Runtime",
     "Handler",
     "CodeUri",
@@ -32,6 +32,7 @@ const FUNCTION_PROPERTIES: [&str; 11] = [
     "ReservedConcurrentExecutions",
     "Layers",
     "PackageType",
+    "CapacityProviderConfig",
 ];
 
 impl Reader<'_> {
@@ -118,6 +119,7 @@ impl Reader<'_> {
         let timeout = number("Timeout")?.unwrap_or(3);
         let memory_mb = number("MemorySize")?.unwrap_or(128);
         let reserved_concurrency = number("ReservedConcurrentExecutions")?.map(|n| n as usize);
+        let max_concurrency = self.max_concurrency(name, get("CapacityProviderConfig"))?;
         let log_format = match get("LoggingConfig")
             .and_then(|c| c.get("LogFormat"))
             .map(|f| self.string(f))
@@ -166,7 +168,41 @@ impl Reader<'_> {
             environment,
             timeout: Duration::from_secs(timeout),
             reserved_concurrency,
+            max_concurrency,
         })
+    }
+
+    /// `CapacityProviderConfig` (Lambda Managed Instances): its
+    /// `PerExecutionEnvironmentMaxConcurrency`, invocations at once per environment. Lambda's
+    /// default depends on the runtime and the instance's vCPUs, which a local run cannot know,
+    /// so it must be set (or given as --max-concurrency).
+    fn max_concurrency(&self, name: &str, config: Option<&Value>) -> Result<Option<usize>, String> {
+        let Some(config) = config else {
+            return Ok(None);
+        };
+        if self.is_absent(config)? {
+            return Ok(None);
+        }
+        let max = config
+            .get("PerExecutionEnvironmentMaxConcurrency")
+            .map(|v| self.optional(v))
+            .transpose()?
+            .flatten();
+        match max {
+            None if self.settings.max_concurrency.is_some() => Ok(self.settings.max_concurrency),
+            None => Err(format!(
+                "function {name}: CapacityProviderConfig has no \
+                 PerExecutionEnvironmentMaxConcurrency; Lambda's default depends on the runtime \
+                 and the instance's vCPUs: set it, or pass --max-concurrency N"
+            )),
+            Some(n) => match n.parse::<usize>() {
+                Ok(n @ 1..=1600) => Ok(Some(n)),
+                _ => Err(format!(
+                    "function {name}: CapacityProviderConfig.PerExecutionEnvironmentMaxConcurrency \
+                     {n:?} is not a whole number from 1 to 1600"
+                )),
+            },
+        }
     }
 
     /// One entry of `Layers`: `!Ref` to a layer of the template, or an ARN that `--layer`

@@ -39,6 +39,8 @@ pub struct Settings {
     pub stack: String,
     /// `--layer ARN=DIR`: layers named by ARN, as local folders.
     pub layers: BTreeMap<String, std::path::PathBuf>,
+    /// `--max-concurrency N`: for a `CapacityProviderConfig` that does not set its own.
+    pub max_concurrency: Option<usize>,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             api_ids: BTreeMap::new(),
             stack: String::new(),
             layers: BTreeMap::new(),
+            max_concurrency: None,
         }
     }
 }
@@ -76,6 +79,9 @@ pub struct Function {
     pub timeout: Duration,
     /// `ReservedConcurrentExecutions`: at most this many environments at once.
     pub reserved_concurrency: Option<usize>,
+    /// `CapacityProviderConfig.PerExecutionEnvironmentMaxConcurrency` (Lambda Managed
+    /// Instances): invocations at once per environment; `None` without a capacity provider.
+    pub max_concurrency: Option<usize>,
 }
 
 impl Function {

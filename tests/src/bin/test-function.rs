@@ -5,15 +5,16 @@
 //! `explicit-deny`, `not-resource`, `unauthorized`, `error`, `malformed`, `no-principal`,
 //! `nested-context`, `crash`, `slow`. HTTP API 2.0 events get simple responses.
 //! As an integration, it answers 200 with the event it received as the body and its process id
-//! in `x-process-id`, crashes on a path containing `crash`, and takes 1.5 s on one containing
-//! `slow`.
+//! in `x-process-id` (and its `AWS_LAMBDA_MAX_CONCURRENCY` in `x-max-concurrency`), crashes on a
+//! path containing `crash`, takes 1.5 s on one containing `slow` and 10 s on one containing
+//! `hang`. It serves several invocations at once when `AWS_LAMBDA_MAX_CONCURRENCY` says so.
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+    lambda_runtime::run_concurrent(service_fn(|event: LambdaEvent<Value>| async move {
         handle(event.payload).await
     }))
     .await
@@ -45,9 +46,17 @@ async fn handle(event: Value) -> Result<Value, Diagnostic> {
         if path.contains("slow") {
             tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         }
+        if path.contains("hang") {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+        let max = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY").unwrap_or_default();
         return Ok(json!({
             "statusCode": 200,
-            "headers": { "content-type": "application/json", "x-process-id": std::process::id().to_string() },
+            "headers": {
+                "content-type": "application/json",
+                "x-process-id": std::process::id().to_string(),
+                "x-max-concurrency": max,
+            },
             "body": event.to_string(),
         }));
     };
