@@ -5,6 +5,7 @@
 //!   process-bench soak  --bootstrap target/release/authorizer [--invocations 100000]
 //!   process-bench handlers [--bin-dir target/release]
 //!   process-bench load [--clients 8] [--requests 20000] [--concurrency 8] [--bin-dir target/release]
+//!   process-bench concurrency [--bin-dir target/release]
 //!
 //! `bench` measures cold start, warm p50/p99, invocations per second and peak RSS, interleaved
 //! with the reference Node authorizer in the same run, and prints Rust/Node ratios.
@@ -13,6 +14,7 @@
 //! `handlers` measures the cold start and warm latency of `health` (no AWS SDK) and `tasks`
 //! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server).
 
+mod concurrency;
 mod load;
 mod runtimes;
 
@@ -69,6 +71,10 @@ fn main() {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             runtimes::run(std::path::Path::new(&bin_dir));
         }
+        Some("concurrency") => {
+            let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
+            concurrency::run(std::path::Path::new(&bin_dir));
+        }
         Some("variants") => {
             let bin_dir = flag("--bin-dir").unwrap_or_else(|| "target/release".into());
             variants(std::path::Path::new(&bin_dir));
@@ -78,7 +84,7 @@ fn main() {
             bench(&bootstrap, &node);
         }
         Some(other) => {
-            eprintln!("usage: process-bench bench|soak|handlers|load|variants|runtimes [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
+            eprintln!("usage: process-bench bench|soak|handlers|load|variants|runtimes|concurrency [--bootstrap PATH] [--bin-dir DIR] [--node PATH] [--invocations N] (got {other:?})");
             std::process::exit(2);
         }
     }
