@@ -590,3 +590,52 @@ fn sam_builds_output_runs_with_the_host_build_of_provided_functions() {
         assert_eq!(get(&url, None).status, 401, "{path}");
     }
 }
+
+/// A Node.js or Python function on a machine without its interpreter stops the start, naming
+/// the function and what to install, before any route is served.
+#[test]
+fn a_missing_interpreter_stops_the_start_naming_the_function() {
+    for (runtime, handler, install) in [
+        (
+            "nodejs22.x",
+            "app.handler",
+            "Node.js (node) is not on PATH: install it",
+        ),
+        (
+            "python3.12",
+            "app.handler",
+            "Python 3 (python3) is not on PATH: install it",
+        ),
+    ] {
+        let dir = TempDir::new(&[
+            (
+                "template.yaml",
+                &format!(
+                    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: {runtime}\n      CodeUri: code/\n      Handler: {handler}\n      Events: {{ E: {{ Type: HttpApi, Properties: {{ Path: /x, Method: GET }} }} }}\n"
+                ),
+            ),
+            ("code/app.js", "exports.handler = async () => ({});\n"),
+            ("code/app.py", "def handler(event, context):\n    return {}\n"),
+        ]);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_local-gateway"))
+            .args([
+                "--template",
+                &dir.path("template.yaml"),
+                "--port",
+                "0",
+                "--no-build",
+            ])
+            // A PATH where neither interpreter is.
+            .env("PATH", dir.path("no-such-bin"))
+            .output()
+            .expect("the gateway binary runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{runtime}: {text}");
+        assert!(
+            text.contains(&format!("function Fn runs on {runtime}, and {install}")),
+            "{runtime}: {text}"
+        );
+        assert!(!text.contains("ready"), "{runtime}: {text}");
+    }
+}
