@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use runtime_api::RuntimeApi;
 use serde_json::json;
 
-use crate::{as_lambda, median, peak_rss_kib, percentile, stop, INVOKE_TIMEOUT};
+use crate::{as_lambda, local_clerk_api, median, peak_rss_kib, percentile, stop, INVOKE_TIMEOUT};
 
 /// Clerk's answer time in the API-key runs.
 const CLERK_DELAY_MS: u64 = 50;
@@ -23,17 +23,8 @@ const SESSIONS_PER_CLIENT: usize = 1500;
 const KEYS_PER_CLIENT: usize = 40;
 
 pub fn run(bin_dir: &std::path::Path) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let clerk = runtime
-        .block_on(local_gateway::clerk_api::LocalClerkApi::start(
-            "events/clerk-api.json",
-            0,
-        ))
-        .expect("the local Clerk API");
+    // The runtime serves the local Clerk API until the end of the run.
+    let (_runtime, clerk) = local_clerk_api(2);
     // Distinct keys that Clerk knows: every run asks about new ones.
     let keys_needed: usize = LEVELS.iter().map(|c| (KEYS_PER_CLIENT + 1) * c).sum();
     let keys: Vec<String> = (0..keys_needed)

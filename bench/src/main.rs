@@ -470,16 +470,16 @@ fn soak(bootstrap: &str, invocations: usize) -> i32 {
     }
 }
 
-/// The one authorizer binary's configurations, cold: PEM without network settings (its network
-/// code idle), with the secret key as a value (no call at init), with the key's ARN in moto's
-/// Secrets Manager (one signed `GetSecretValue` at init), and in JWKS mode (one GET of the local
-/// Clerk API's JWKS at init); and the rejected alternative to one binary, a shell `bootstrap`
-/// that picks one of two binaries (measured as the same binary behind `/bin/sh`'s `exec`).
-/// Spawn → the first answer to a session token, and with a secret the first answer to an API
-/// key (cold, plus one call to the local Clerk API), interleaved, medians of `COLD_SPAWNS`.
-fn variants(bin_dir: &std::path::Path) {
+/// The local Clerk API with `events/clerk-api.json`'s credentials, served by a runtime of
+/// `workers` threads, which the caller keeps for as long as it needs the API.
+fn local_clerk_api(
+    workers: usize,
+) -> (
+    tokio::runtime::Runtime,
+    local_gateway::clerk_api::LocalClerkApi,
+) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap();
@@ -489,6 +489,18 @@ fn variants(bin_dir: &std::path::Path) {
             0,
         ))
         .expect("the local Clerk API");
+    (runtime, clerk)
+}
+
+/// The one authorizer binary's configurations, cold: PEM without network settings (its network
+/// code idle), with the secret key as a value (no call at init), with the key's ARN in moto's
+/// Secrets Manager (one signed `GetSecretValue` at init), and in JWKS mode (one GET of the local
+/// Clerk API's JWKS at init); and the rejected alternative to one binary, a shell `bootstrap`
+/// that picks one of two binaries (measured as the same binary behind `/bin/sh`'s `exec`).
+/// Spawn → the first answer to a session token, and with a secret the first answer to an API
+/// key (cold, plus one call to the local Clerk API), interleaved, medians of `COLD_SPAWNS`.
+fn variants(bin_dir: &std::path::Path) {
+    let (runtime, clerk) = local_clerk_api(1);
     let moto = local_gateway::dynamodb::LocalServer::start(std::path::Path::new("."))
         .expect("moto_server (run scripts/setup)");
     let arn = runtime

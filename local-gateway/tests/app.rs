@@ -407,14 +407,6 @@ fn the_templates_keep_logs_for_a_set_time_and_alarm_on_what_the_runbook_covers()
 
 const ORIGIN: &str = "http://localhost:3000";
 
-fn header<'a>(answer: &'a Answer, name: &str) -> Option<&'a str> {
-    answer
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
 #[test]
 fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
     let env = dev_env_file();
@@ -427,22 +419,23 @@ fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
     // REST: the mock preflight, without the authorizer (a preflight carries no token).
     let rest = call("OPTIONS", &g.url("RestApi", "/tasks/1"), &preflight);
     assert_eq!(rest.status, 200, "{}", rest.body);
-    assert_eq!(header(&rest, "access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(rest.header("access-control-allow-origin"), Some(ORIGIN));
     assert_eq!(
-        header(&rest, "access-control-allow-headers"),
+        rest.header("access-control-allow-headers"),
         Some("Authorization,Content-Type")
     );
-    assert!(header(&rest, "access-control-allow-methods")
+    assert!(rest
+        .header("access-control-allow-methods")
         .unwrap()
         .contains("DELETE"));
     assert_eq!(
-        header(&rest, "access-control-allow-credentials"),
+        rest.header("access-control-allow-credentials"),
         Some("true")
     );
     // HTTP API: answered by the API itself.
     let http = call("OPTIONS", &g.url("HttpApi", "/tasks/1"), &preflight);
     assert_eq!(http.status, 204);
-    assert_eq!(header(&http, "access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(http.header("access-control-allow-origin"), Some(ORIGIN));
     // API Gateway's own 401 and 403 carry the headers, so the page can read them.
     let member = token("member", 600);
     let expired = token("admin", -60);
@@ -462,7 +455,7 @@ fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
         let answer = call(method, &g.url(api, path), &headers);
         assert_eq!(answer.status, status, "{api} {method} {path}");
         assert_eq!(
-            header(&answer, "access-control-allow-origin"),
+            answer.header("access-control-allow-origin"),
             Some(ORIGIN),
             "{api} {method} {path}"
         );
@@ -476,7 +469,7 @@ fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
         &[("Origin", ORIGIN), ("Authorization", &bearer)],
     );
     assert_eq!(
-        (ok.status, header(&ok, "access-control-allow-origin")),
+        (ok.status, ok.header("access-control-allow-origin")),
         (200, Some(ORIGIN))
     );
     for api in ["RestApi", "HttpApi"] {
@@ -490,7 +483,7 @@ fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
         );
         assert_eq!(evil.status, 200);
         assert_ne!(
-            header(&evil, "access-control-allow-origin"),
+            evil.header("access-control-allow-origin"),
             Some("https://evil.example"),
             "{api}"
         );
@@ -503,7 +496,7 @@ fn cors_preflights_and_answers_a_browser_can_read_on_both_apis() {
             ("Access-Control-Request-Method", "GET"),
         ],
     );
-    assert_eq!(header(&evil_preflight, "access-control-allow-origin"), None);
+    assert_eq!(evil_preflight.header("access-control-allow-origin"), None);
 }
 
 #[test]

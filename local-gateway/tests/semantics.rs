@@ -369,15 +369,6 @@ fn constructs_it_does_not_understand_stop_it_at_start() {
     }
 }
 
-fn header(answer: &Answer, name: &str) -> String {
-    answer
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 /// Lambda Managed Instances: a function whose CapacityProviderConfig sets
 /// PerExecutionEnvironmentMaxConcurrency serves that many invocations at once in one
 /// environment (told as AWS_LAMBDA_MAX_CONCURRENCY); one more at once is throttled; an
@@ -398,13 +389,16 @@ fn an_environment_of_managed_instances_serves_several_invocations_at_once() {
         assert_eq!(fifth.status, 500, "{}", fifth.body);
         calls.into_iter().map(|c| c.join().unwrap()).collect()
     });
-    let pids: Vec<String> = answers.iter().map(|a| header(a, "x-process-id")).collect();
+    let pids: Vec<String> = answers
+        .iter()
+        .map(|a| a.header("x-process-id").unwrap_or_default().to_string())
+        .collect();
     assert!(answers.iter().all(|a| a.status == 200), "{pids:?}");
     assert!(
         pids.iter().all(|p| p == &pids[0] && !p.is_empty()),
         "{pids:?}"
     );
-    assert_eq!(header(&answers[0], "x-max-concurrency"), "4");
+    assert_eq!(answers[0].header("x-max-concurrency"), Some("4"));
 
     // A timeout (2 s) fails its own invocation only; the one beside it and the process go on.
     let (hung, beside) = thread::scope(|scope| {
@@ -418,15 +412,15 @@ fn an_environment_of_managed_instances_serves_several_invocations_at_once() {
     let after = get(&g.url("Rest", "/managed/after"), None);
     assert_eq!(after.status, 200);
     assert_eq!(
-        header(&after, "x-process-id"),
-        pids[0],
+        after.header("x-process-id"),
+        Some(pids[0].as_str()),
         "the process was not restarted"
     );
     assert!(g.lines_with("starting it again").is_empty());
 
     // Other functions keep one invocation per environment.
     let echo = get(&g.url("Rest", "/open"), None);
-    assert_eq!(header(&echo, "x-max-concurrency"), "");
+    assert_eq!(echo.header("x-max-concurrency").unwrap_or_default(), "");
 
     let refused = Gateway::try_start(TEMPLATE, &["--max-concurrency", "0"])
         .err()
@@ -459,11 +453,9 @@ fn concurrent_requests_get_their_own_environments_up_to_the_cap_then_a_throttled
                 let answer = call.join().unwrap();
                 assert_eq!(answer.status, 200);
                 answer
-                    .headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("x-process-id"))
-                    .map(|(_, v)| v.clone())
+                    .header("x-process-id")
                     .expect("the process id")
+                    .to_string()
             })
             .collect()
     });

@@ -408,18 +408,16 @@ fn session_token(private_pem: &str, kid: &str) -> String {
     )
 }
 
-#[test]
-fn in_jwks_mode_a_key_added_after_cold_start_is_accepted_after_one_refetch() {
-    let clerk = LocalClerk::start();
-    let authorizer = networked(&jwks_env(&clerk));
+/// A session signed with the loaded key is served, the JWKS having been read once at cold
+/// start; then the JWKS gains `ins_rotated` (FOREIGN_PRIVATE_KEY), which the authorizer does
+/// not hold yet.
+fn rotate_after_cold_start(clerk: &LocalClerk, authorizer: &RealAuthorizer) {
     let (reply, line) = authorizer.decide(&token_event(
         &bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)),
         "GET /tasks",
     ));
     assert!(reply.ok(), "{line}");
-    let (_, loaded) = clerk.calls();
-    assert_eq!(loaded, 1, "loaded once, at cold start");
-
+    assert_eq!(clerk.calls().1, 1, "loaded once, at cold start");
     clerk.send(
         "PUT",
         "/_jwks",
@@ -428,6 +426,13 @@ fn in_jwks_mode_a_key_added_after_cold_start_is_accepted_after_one_refetch() {
             ("ins_rotated", FOREIGN_PRIVATE_KEY),
         ]),
     );
+}
+
+#[test]
+fn in_jwks_mode_a_key_added_after_cold_start_is_accepted_after_one_refetch() {
+    let clerk = LocalClerk::start();
+    let authorizer = networked(&jwks_env(&clerk));
+    rotate_after_cold_start(&clerk, &authorizer);
     let (reply, line) = authorizer.decide(&token_event(
         &bearer(&session_token(FOREIGN_PRIVATE_KEY, "ins_rotated")),
         "GET /tasks",
@@ -476,20 +481,7 @@ fn in_jwks_mode_tokens_at_once_with_a_new_kid_cause_one_refetch() {
     let mut env = jwks_env(&clerk);
     env.push(("AWS_LAMBDA_MAX_CONCURRENCY".into(), "8".into()));
     let authorizer = networked(&env);
-    let (reply, line) = authorizer.decide(&token_event(
-        &bearer(&session_token(DEV_PRIVATE_KEY, DEV_KID)),
-        "GET /tasks",
-    ));
-    assert!(reply.ok(), "{line}");
-    assert_eq!(clerk.calls().1, 1, "loaded once, at cold start");
-    clerk.send(
-        "PUT",
-        "/_jwks",
-        &jwks(&[
-            (DEV_KID, DEV_PRIVATE_KEY),
-            ("ins_rotated", FOREIGN_PRIVATE_KEY),
-        ]),
-    );
+    rotate_after_cold_start(&clerk, &authorizer);
     let rotated = token_event(
         &bearer(&session_token(FOREIGN_PRIVATE_KEY, "ins_rotated")),
         "GET /tasks",
