@@ -95,7 +95,13 @@ fn benches(c: &mut Criterion) {
                 prefix: PREFIX,
                 suffixes: &decision.granted,
             };
-            policy::render_policy(claims.subject(), Effect::Allow, resources, Some(&context))
+            policy::render_policy(
+                claims.subject(),
+                Effect::Allow,
+                resources,
+                Some(&context),
+                None,
+            )
         })
     });
 

@@ -8,6 +8,7 @@ use crate::keys;
 use crate::kind::{self, Kinds, TokenKind, MACHINE_SUBJECT_PREFIX};
 use crate::publishable_key;
 use crate::rules::AccessRules;
+use crate::usage::Metering;
 use crate::verify::{ClaimChecks, Keys, Verifier};
 
 /// The most clock skew we accept: beyond five minutes a token outlives its purpose.
@@ -55,6 +56,9 @@ pub struct Config {
     /// `AWS_LAMBDA_MAX_CONCURRENCY` (set by Lambda Managed Instances): invocations this
     /// execution environment serves at once; 1 when unset.
     pub max_concurrency: u32,
+    /// `USAGE_IDENTIFIER` and `USAGE_KEY_PREFIX`: the `usageIdentifierKey` of REST and
+    /// WebSocket answers, for API Gateway's usage plans; `None` meters nothing.
+    pub metering: Option<Metering>,
 }
 
 impl Config {
@@ -183,6 +187,7 @@ impl Config {
             }
         })?
         .unwrap_or(1);
+        let metering = Metering::from_lookup(&lookup)?;
 
         Ok(Config {
             verifier: Verifier::with_keys(keys, checks),
@@ -194,6 +199,7 @@ impl Config {
             clerk_api,
             opaque_kinds: Kinds::of(&opaque_kinds),
             max_concurrency,
+            metering,
         })
     }
 

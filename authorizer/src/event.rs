@@ -41,6 +41,15 @@ impl Flavour {
             Flavour::HttpV2 => "http_v2",
         }
     }
+
+    /// True for the APIs that have usage plans (REST and WebSocket): only their answers
+    /// carry `usageIdentifierKey`. HTTP APIs have none, in either response format.
+    pub fn has_usage_plans(self) -> bool {
+        matches!(
+            self,
+            Flavour::RestToken | Flavour::RestRequest | Flavour::WebSocket
+        )
+    }
 }
 
 /// A parsed authorizer event.

@@ -178,6 +178,11 @@ impl Authorizer {
         let sub = credential.subject;
         let session = credential.session.as_ref();
         let prefix = request.arn.prefix;
+        let usage_key = match &self.config.metering {
+            Some(metering) if request.flavour.has_usage_plans() => Some(metering.key(&credential)),
+            _ => None,
+        };
+        let usage_key = usage_key.as_deref();
 
         let response = match request.flavour {
             Flavour::HttpV2 if self.config.http_api_response == HttpApiResponse::Simple => {
@@ -190,7 +195,7 @@ impl Authorizer {
                     prefix,
                     suffixes: &[WEBSOCKET_CONNECT],
                 };
-                policy::render_policy(sub, effect, resources, Some(&context))
+                policy::render_policy(sub, effect, resources, Some(&context), usage_key)
             }
             // Cache-safe: every route the session may call, whichever route was asked for.
             _ if !decision.granted.is_empty() => {
@@ -198,14 +203,14 @@ impl Authorizer {
                     prefix,
                     suffixes: &decision.granted,
                 };
-                policy::render_policy(sub, Effect::Allow, resources, Some(&context))
+                policy::render_policy(sub, Effect::Allow, resources, Some(&context), usage_key)
             }
             _ => {
                 let resources = Resources {
                     prefix,
                     suffixes: &["*"],
                 };
-                policy::render_policy(sub, Effect::Deny, resources, Some(&context))
+                policy::render_policy(sub, Effect::Deny, resources, Some(&context), usage_key)
             }
         };
 
@@ -254,6 +259,7 @@ impl Authorizer {
                     ANONYMOUS,
                     Effect::Deny,
                     resources,
+                    None,
                     None,
                 ))
             }

@@ -100,6 +100,7 @@ pub mod rejection;
 pub mod rules;
 pub mod session;
 pub mod token;
+pub mod usage;
 pub mod verify;
 
 pub use config::{Config, ConfigError};

@@ -38,7 +38,8 @@ struct SimpleResponse<'a> {
     context: Option<&'a Context>,
 }
 
-/// Renders `{"principalId", "policyDocument", "context"}` with one statement.
+/// Renders `{"principalId", "policyDocument", "context", "usageIdentifierKey"}` with one
+/// statement; `usage_key` is the API key a REST API's usage plans meter the caller by.
 ///
 /// Written by hand rather than derived: a policy lists every granted route, and copying the
 /// ARN prefix and each suffix straight into the output costs a third of what serializing each
@@ -49,6 +50,7 @@ pub fn render_policy<S: AsRef<str>>(
     effect: Effect,
     resources: Resources<'_, S>,
     context: Option<&Context>,
+    usage_key: Option<&str>,
 ) -> String {
     let context = context.filter(|c| !c.is_empty());
     let estimate = 256
@@ -82,6 +84,10 @@ pub fn render_policy<S: AsRef<str>>(
     if let Some(context) = context {
         out.extend_from_slice(br#","context":"#);
         write_json(&mut out, context);
+    }
+    if let Some(key) = usage_key {
+        out.extend_from_slice(br#","usageIdentifierKey":"#);
+        write_json(&mut out, key);
     }
     out.push(b'}');
     String::from_utf8(out).unwrap_or_else(|_| String::from(r#"{"isAuthorized":false}"#))
@@ -208,8 +214,10 @@ mod tests {
                     suffixes: &[suffix, "*"],
                 },
                 Some(&context),
+                Some("k\"1"),
             );
             let value: Value = serde_json::from_str(&json).expect("valid JSON");
+            assert_eq!(value["usageIdentifierKey"], "k\"1");
             assert_eq!(value["principalId"], "user_\"1");
             assert_eq!(
                 value["policyDocument"]["Statement"][0]["Resource"],

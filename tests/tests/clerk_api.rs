@@ -712,3 +712,41 @@ fn a_jwks_down_at_cold_start_refuses_every_token_as_an_outage_until_it_answers()
     let (reply, line) = authorizer.decide(&session);
     assert!(reply.ok(), "{line}");
 }
+
+#[test]
+fn usage_identifier_keys_name_an_api_keys_owner_and_an_opaque_tokens_subject() {
+    let clerk = LocalClerk::start();
+    let key = |authorizer: &RealAuthorizer, event: &Value| {
+        let (reply, line) = authorizer.decide(event);
+        assert_eq!(line["reason"], "allowed", "{line}");
+        let answer: Value = serde_json::from_str(&reply.body).unwrap();
+        answer.get("usageIdentifierKey").cloned()
+    };
+    for identifier in ["tenant", "user"] {
+        let env = clerk.env(&[
+            ("USAGE_IDENTIFIER", identifier),
+            ("USAGE_KEY_PREFIX", "prod-"),
+        ]);
+        let authorizer = networked(&env);
+        for (credential, owner) in [
+            (SAMPLE_ORG_API_KEY, SAMPLE_ORG),
+            (SAMPLE_USER_API_KEY, SAMPLE_EDITOR),
+            (SAMPLE_OPAQUE_M2M, SAMPLE_WORKER),
+            (SAMPLE_OPAQUE_OAUTH, SAMPLE_EDITOR),
+        ] {
+            let rest = token_event(&bearer(credential), "GET /tasks");
+            let expected = json!(format!("prod-{owner}"));
+            assert_eq!(key(&authorizer, &rest), Some(expected), "{identifier}");
+            let http = http_v2_event(
+                json!({"authorization": bearer(credential)}),
+                &[],
+                "GET /tasks",
+            );
+            assert_eq!(
+                key(&authorizer, &http),
+                None,
+                "HTTP APIs have no usage plans"
+            );
+        }
+    }
+}
