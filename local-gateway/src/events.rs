@@ -526,6 +526,7 @@ mod tests {
                 authorizer: None,
                 preflight: false,
                 timeout: None,
+                api_key_required: false,
             }],
             authorizers: Default::default(),
             default_authorizer: None,
@@ -534,6 +535,7 @@ mod tests {
             gateway_responses: Default::default(),
             needs_permissions: false,
             throttle: None,
+            api_key_source: crate::template::ApiKeySource::Header,
             access_log: None,
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use authorizer::policy::{evaluate_document, Evaluation};
 use serde_json::{json, Map, Value};
@@ -13,7 +13,8 @@ use crate::cors;
 use crate::events::{self, Granted, Matched, Request, Response};
 use crate::functions::{Answer, Functions};
 use crate::routing;
-use crate::template::{Api, ApiKind, App, Authorizer, Cors, Payload, Source};
+use crate::template::{Api, ApiKeySource, ApiKind, App, Authorizer, Cors, Payload, Source};
+use crate::usage_plans::{Admission, Meter, API_KEY_HEADER};
 
 /// What the authorizer said, in a form that can be cached and evaluated for any route.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,8 @@ enum Verdict {
         principal_id: String,
         document: Value,
         context: Map<String, Value>,
+        /// `usageIdentifierKey`: the API key of `ApiKeySourceType: AUTHORIZER`.
+        usage_key: Option<String>,
     },
     /// An HTTP API simple response.
     Simple {
@@ -83,6 +86,8 @@ pub struct Facts {
     /// The granted `principalId` and the context's `sub`.
     pub principal: Option<String>,
     pub sub: Option<String>,
+    /// The usage plan's say, on a method with `ApiKeyRequired`.
+    pub usage: Option<String>,
 }
 
 struct Cached {
@@ -98,11 +103,14 @@ pub struct Gateway {
     cache: Mutex<HashMap<(String, String, String), Cached>>,
     /// API name → its stage's throttling bucket: (tokens left, when last refilled).
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// The template's usage plans, and what each API key has used of them.
+    meter: Meter,
 }
 
 impl Gateway {
     pub fn new(app: App, functions: Functions) -> Gateway {
         Gateway {
+            meter: Meter::new(app.usage_plans.clone()),
             app,
             functions: Arc::new(functions),
             cache: Mutex::default(),
@@ -220,6 +228,7 @@ impl Gateway {
         let route_key = Some(matched.route_key.clone());
 
         let mut granted = None;
+        let mut usage_key = None;
         let mut auth = AuthStep::Open;
         if let Some(name) = &route.authorizer {
             let authorizer = &api.authorizers[name];
@@ -246,6 +255,9 @@ impl Gateway {
                 }
             };
             // A cached answer is judged again for this route: it may allow one and deny another.
+            if let Verdict::Policy { usage_key: key, .. } = &verdict {
+                usage_key = key.clone();
+            }
             match judge(api, &verdict, &events::method_arn(api, &request)) {
                 Ok(allowed) => {
                     facts.authorizer_status = Some(200);
@@ -276,6 +288,34 @@ impl Gateway {
             );
             facts.integration_error = Some(why.clone());
             return outcome(internal_error(api), route_key, AuthStep::Error(why), &facts);
+        }
+        if route.api_key_required && api.kind == ApiKind::Rest {
+            let key = match api.api_key_source {
+                ApiKeySource::Header => request
+                    .header_values(API_KEY_HEADER)
+                    .first()
+                    .map(|k| k.to_string()),
+                ApiKeySource::Authorizer => usage_key,
+            };
+            let resource_method = format!("{}/{}", route.path.trim_end_matches('/'), route.method);
+            let admission = self.meter.admit(
+                &api.name,
+                &api.stage,
+                &resource_method,
+                key.as_deref(),
+                SystemTime::now(),
+            );
+            facts.usage = Some(admission.describe());
+            let refused = match admission {
+                Admission::Admitted { .. } => None,
+                Admission::Forbidden(_) => Some(("INVALID_API_KEY", 403, "Forbidden")),
+                Admission::Throttled { .. } => Some(("THROTTLED", 429, "Too Many Requests")),
+                Admission::LimitExceeded { .. } => Some(("QUOTA_EXCEEDED", 429, "Limit Exceeded")),
+            };
+            if let Some((kind, status, message)) = refused {
+                let response = Response::gateway(kind, status, json!({ "message": message }));
+                return outcome(response, route_key, auth, &facts);
+            }
         }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let started = Instant::now();
@@ -425,6 +465,7 @@ fn judge(api: &Api, verdict: &Verdict, arn: &str) -> Result<Granted, Response> {
             principal_id,
             document,
             context,
+            ..
         } => match (evaluate_document(document, arn), api.kind) {
             (Evaluation::Allow, _) => Ok(Granted {
                 principal_id: Some(principal_id.clone()),
@@ -528,10 +569,16 @@ fn read_verdict(body: &str, payload: Payload) -> Result<Verdict, String> {
     {
         return Err("the policyDocument has no Statement".into());
     }
+    let usage_key = match object.get("usageIdentifierKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) => Some(key.clone()),
+        Some(_) => return Err("usageIdentifierKey is not a string".into()),
+    };
     Ok(Verdict::Policy {
         principal_id,
         document: document.clone(),
         context,
+        usage_key,
     })
 }
 

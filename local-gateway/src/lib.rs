@@ -21,6 +21,7 @@ pub mod routing;
 pub mod runtimes;
 pub mod server;
 pub mod template;
+pub mod usage_plans;
 pub mod watch;
 pub mod yaml;
 
@@ -30,7 +31,7 @@ use std::sync::Arc;
 use cli::Options;
 use functions::Functions;
 use gateway::Gateway;
-use template::{ApiKind, App, Settings};
+use template::{ApiKeySource, ApiKind, App, Settings};
 
 /// Reads the template and the options into the app to serve.
 pub fn load(options: &Options) -> Result<App, String> {
@@ -161,16 +162,24 @@ pub async fn run(mut options: Options) -> Result<(), String> {
                 }
             };
             println!(
-                "  {:<7}{:<16} → {} ({auth})",
+                "  {:<7}{:<16} → {} ({auth}{})",
                 route.method,
                 route.path,
                 if route.preflight {
                     "CORS preflight, a mock"
                 } else {
                     &route.function
+                },
+                match (route.api_key_required, api.api_key_source) {
+                    (false, _) => "",
+                    (true, ApiKeySource::Header) => "; API key from x-api-key",
+                    (true, ApiKeySource::Authorizer) => "; API key from the authorizer",
                 }
             );
         }
+    }
+    for line in gateway.app.usage_plans.describe() {
+        println!("local-gateway: {line}");
     }
     let mut tasks = Vec::new();
     for (index, listener) in listeners.into_iter().enumerate() {

@@ -91,6 +91,7 @@ mod tests {
                     authorizer: None,
                     preflight: false,
                     timeout: None,
+                    api_key_required: false,
                 })
                 .collect(),
             authorizers: Default::default(),
@@ -100,6 +101,7 @@ mod tests {
             gateway_responses: Default::default(),
             needs_permissions: false,
             throttle: None,
+            api_key_source: crate::template::ApiKeySource::Header,
             access_log: None,
         }
     }

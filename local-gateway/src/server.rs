@@ -129,11 +129,16 @@ async fn handle(
             }
         };
     eprintln!(
-        "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms{}",
+        "{} {method} {raw_path} route={} authorizer={auth} status={} {:.1}ms{}{}",
         api.name,
         route.as_deref().unwrap_or("-"),
         crate::logs::status(response.status),
         started.elapsed().as_secs_f64() * 1000.0,
+        facts
+            .usage
+            .as_deref()
+            .map(|usage| format!(" {usage}"))
+            .unwrap_or_default(),
         facts
             .integration_error
             .as_deref()

@@ -176,6 +176,7 @@ pub(super) fn add_preflights(api: &mut Api) {
                 .filter(|_| api.preflight_authorizer),
             preflight: true,
             timeout: None,
+            api_key_required: false,
         });
     }
 }

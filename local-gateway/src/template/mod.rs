@@ -24,6 +24,7 @@ mod raw_http;
 mod raw_rest;
 mod sam_api;
 mod tables;
+mod usage_plans;
 
 /// Settings that are not in the template: what `--parameter-overrides`, `--region` and friends say.
 #[derive(Debug, Clone)]
@@ -160,8 +161,20 @@ pub struct Api {
     pub needs_permissions: bool,
     /// The stage's throttling (REST `MethodSettings` on `/*`, HTTP `DefaultRouteSettings`).
     pub throttle: Option<Throttle>,
+    /// `ApiKeySourceType`: where a method with `ApiKeyRequired` finds the caller's API key.
+    pub api_key_source: ApiKeySource,
     /// The stage's access-log `Format`, with API Gateway's `$context` variables.
     pub access_log: Option<String>,
+}
+
+/// `ApiKeySourceType` of a REST API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKeySource {
+    /// The `x-api-key` header (API Gateway's default).
+    #[default]
+    Header,
+    /// The Lambda authorizer's `usageIdentifierKey`.
+    Authorizer,
 }
 
 /// A stage's throttling: a token bucket of `burst` requests refilled at `rate` per second.
@@ -208,6 +221,8 @@ pub struct Route {
     /// `TimeoutInMillis`: the integration timeout, if not API Gateway's default (29 s REST,
     /// 30 s HTTP API).
     pub timeout: Option<Duration>,
+    /// `ApiKeyRequired` (REST): the usage plans meter it.
+    pub api_key_required: bool,
 }
 
 /// What the authorizer is sent and how its answer is read.
@@ -318,6 +333,8 @@ pub struct App {
     /// What the template asks for that local-gateway accepts but does not emulate, for the
     /// start-up lines (e.g. X-Ray tracing).
     pub notes: Vec<String>,
+    /// REST usage plans and API keys (`AWS::ApiGateway::UsagePlan`, `ApiKey`, `UsagePlanKey`).
+    pub usage_plans: crate::usage_plans::UsagePlans,
 }
 
 impl App {
@@ -333,7 +350,7 @@ impl App {
 }
 
 /// The raw API Gateway resources, read API by API.
-const RAW_RESOURCES: [&str; 12] = [
+const RAW_RESOURCES: [&str; 15] = [
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Resource",
     "AWS::ApiGateway::Method",
@@ -341,6 +358,9 @@ const RAW_RESOURCES: [&str; 12] = [
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlanKey",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
@@ -553,6 +573,7 @@ impl<'t> Reader<'t> {
         }
         apis.extend(self.raw_rest_apis()?);
         apis.extend(self.raw_http_apis()?);
+        let usage_plans = self.usage_plans(&apis)?;
         let mut notes = nested_notes;
         let traced = self.globals.contains_key("Tracing")
             || self.resources.values().any(|r| {
@@ -571,6 +592,7 @@ impl<'t> Reader<'t> {
             tables,
             permissions,
             notes,
+            usage_plans,
         })
     }
 }

@@ -200,6 +200,12 @@ impl Reader<'_> {
         notes: &mut Vec<String>,
     ) -> Result<(), String> {
         let nested = &self.nested[name];
+        if nested.app.usage_plans != Default::default() {
+            return Err(format!(
+                "application {name} has usage plans or API keys; local-gateway reads them in the \
+                 root template only"
+            ));
+        }
         for (function, definition) in &nested.app.functions {
             if functions.contains_key(function) || self.resources.contains_key(function) {
                 return Err(format!(

@@ -113,6 +113,7 @@ impl Reader<'_> {
             gateway_responses: BTreeMap::new(),
             needs_permissions: true,
             throttle: None,
+            api_key_source: ApiKeySource::Header,
             access_log: None,
         })
     }
@@ -164,6 +165,7 @@ impl Reader<'_> {
             authorizer,
             preflight: false,
             timeout: None,
+            api_key_required: false,
         })
     }
 

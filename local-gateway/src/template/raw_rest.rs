@@ -7,14 +7,15 @@
 use super::raw;
 use super::*;
 
-const API_PROPERTIES: [&str; 1] = ["Name"];
+const API_PROPERTIES: [&str; 2] = ["Name", "ApiKeySourceType"];
 const IGNORED_API_PROPERTIES: [&str; 4] = [
     "Description",
     "EndpointConfiguration",
     "Tags",
     "DisableExecuteApiEndpoint",
 ];
-const METHOD_PROPERTIES: [&str; 6] = [
+const METHOD_PROPERTIES: [&str; 7] = [
+    "ApiKeyRequired",
     "RestApiId",
     "ResourceId",
     "HttpMethod",
@@ -65,6 +66,20 @@ impl Reader<'_> {
                 "{e} (an OpenAPI Body, a resource Policy and binary media types are not emulated)"
             )
         })?;
+        let api_key_source = match properties(resource)
+            .get("ApiKeySourceType")
+            .map(|v| self.string(v))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("HEADER") => ApiKeySource::Header,
+            Some("AUTHORIZER") => ApiKeySource::Authorizer,
+            Some(other) => {
+                return Err(format!(
+                    "ApiKeySourceType {other:?} is not HEADER or AUTHORIZER"
+                ))
+            }
+        };
         let authorizers =
             self.api_authorizers("AWS::ApiGateway::Authorizer", "RestApiId", name, |n, r| {
                 self.raw_rest_authorizer(n, r)
@@ -110,6 +125,7 @@ impl Reader<'_> {
             gateway_responses,
             needs_permissions: true,
             throttle: None,
+            api_key_source,
             access_log: None,
         })
     }
@@ -210,6 +226,16 @@ impl Reader<'_> {
             .map(|v| self.string(v))
             .transpose()?
             .unwrap_or_default();
+        let api_key_required = match props
+            .get("ApiKeyRequired")
+            .map(|v| self.string(v))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(format!("ApiKeyRequired {other:?} is not true or false")),
+        };
         let timeout = self
             .integration_timeout(integration.get("TimeoutInMillis"), ApiKind::Rest)
             .map_err(|e| format!("Integration.{e}"))?;
@@ -220,6 +246,7 @@ impl Reader<'_> {
             authorizer: authorizer.clone(),
             preflight,
             timeout,
+            api_key_required,
         };
         match kind.as_str() {
             "AWS_PROXY" => {

@@ -122,6 +122,7 @@ impl Reader<'_> {
             throttle: self
                 .throttle(props, kind)
                 .map_err(|e| format!("API {name}: {e}"))?,
+            api_key_source: ApiKeySource::Header,
             access_log: props
                 .get(match kind {
                     ApiKind::Rest => "AccessLogSetting",
@@ -464,6 +465,7 @@ impl Reader<'_> {
             authorizer,
             preflight: false,
             timeout,
+            api_key_required: false,
         });
         Ok(())
     }

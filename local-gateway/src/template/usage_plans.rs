@@ -1,0 +1,250 @@
+//! `AWS::ApiGateway::UsagePlan`, `ApiKey` and `UsagePlanKey` → `UsagePlans`. A key in two plans
+//! that cover one stage is refused, as API Gateway refuses it; so is any property that would
+//! change the answers and is not emulated.
+
+use super::*;
+use crate::usage_plans::{ApiKey, Period, PlanStage, Quota, UsagePlan, UsagePlans};
+
+const PLAN_PROPERTIES: [&str; 4] = ["ApiStages", "Throttle", "Quota", "UsagePlanName"];
+const KEY_PROPERTIES: [&str; 3] = ["Value", "Enabled", "Name"];
+const KEY_PLAN_PROPERTIES: [&str; 3] = ["KeyId", "KeyType", "UsagePlanId"];
+
+impl Reader<'_> {
+    /// Every usage plan and API key of the template.
+    pub(super) fn usage_plans(&self, apis: &[Api]) -> Result<UsagePlans, String> {
+        let mut plans = UsagePlans::default();
+        let mut plan_index = BTreeMap::new();
+        for (name, resource) in self.of_type("AWS::ApiGateway::UsagePlan") {
+            let plan = self
+                .usage_plan(name, resource, apis)
+                .map_err(|e| format!("usage plan {name}: {e}"))?;
+            plan_index.insert(name.as_str(), plans.plans.len());
+            plans.plans.push(plan);
+        }
+        let mut key_index = BTreeMap::new();
+        for (name, resource) in self.of_type("AWS::ApiGateway::ApiKey") {
+            let key = self
+                .api_key(name, resource)
+                .map_err(|e| format!("API key {name}: {e}"))?;
+            if plans.keys.iter().any(|k| k.value == key.value) {
+                return Err(format!(
+                    "API key {name}: another key has the same Value; API Gateway keeps key values \
+                     unique per account and region"
+                ));
+            }
+            key_index.insert(name.as_str(), plans.keys.len());
+            plans.keys.push(key);
+        }
+        for (name, resource) in self.of_type("AWS::ApiGateway::UsagePlanKey") {
+            self.known_properties(
+                &format!("usage plan key {name}"),
+                resource,
+                &KEY_PLAN_PROPERTIES,
+                &[],
+            )?;
+            let props = properties(resource);
+            let named = |key: &str, index: &BTreeMap<&str, usize>, what: &str| {
+                props
+                    .get(key)
+                    .and_then(|v| self.ref_name(v))
+                    .and_then(|n| index.get(n).copied())
+                    .ok_or_else(|| format!("usage plan key {name}: {key} must be !Ref to an {what} of this template"))
+            };
+            let key = named("KeyId", &key_index, "AWS::ApiGateway::ApiKey")?;
+            let plan = named("UsagePlanId", &plan_index, "AWS::ApiGateway::UsagePlan")?;
+            if let Some(kind) = props.get("KeyType") {
+                if self.string(kind)? != "API_KEY" {
+                    return Err(format!("usage plan key {name}: KeyType must be API_KEY"));
+                }
+            }
+            // API Gateway allows a key in one plan per API stage.
+            for &other in &plans.keys[key].plans {
+                let shared = plans.plans[plan].stages.iter().find(|s| {
+                    plans.plans[other]
+                        .stages
+                        .iter()
+                        .any(|o| o.api == s.api && o.stage == s.stage)
+                });
+                if let Some(stage) = shared {
+                    return Err(format!(
+                        "usage plan key {name}: API key {} is already in usage plan {}, which also \
+                         covers {} stage {}; API Gateway allows a key in only one plan per stage",
+                        plans.keys[key].name, plans.plans[other].name, stage.api, stage.stage
+                    ));
+                }
+            }
+            plans.keys[key].plans.push(plan);
+        }
+        Ok(plans)
+    }
+
+    fn usage_plan(&self, name: &str, resource: &Value, apis: &[Api]) -> Result<UsagePlan, String> {
+        self.known_properties("it", resource, &PLAN_PROPERTIES, &["Description", "Tags"])?;
+        let props = properties(resource);
+        let mut stages = Vec::new();
+        for stage in props
+            .get("ApiStages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            stages.push(self.plan_stage(stage, apis)?);
+        }
+        if stages.is_empty() {
+            return Err("it has no ApiStages: it would meter nothing".into());
+        }
+        let quota = match props.get("Quota") {
+            None => None,
+            Some(quota) => {
+                let limit = self.count(quota, "Limit")?.ok_or("Quota has no Limit")?;
+                let period = match quota
+                    .get("Period")
+                    .map(|p| self.string(p))
+                    .transpose()?
+                    .as_deref()
+                {
+                    Some("DAY") => Period::Day,
+                    Some("WEEK") => Period::Week,
+                    Some("MONTH") => Period::Month,
+                    other => {
+                        return Err(format!("Quota.Period {other:?} is not DAY, WEEK or MONTH"))
+                    }
+                };
+                let offset = self.count(quota, "Offset")?.unwrap_or(0);
+                Some(Quota {
+                    limit,
+                    period,
+                    offset,
+                })
+            }
+        };
+        Ok(UsagePlan {
+            name: props
+                .get("UsagePlanName")
+                .map(|n| self.string(n))
+                .transpose()?
+                .unwrap_or_else(|| name.to_string()),
+            stages,
+            throttle: props
+                .get("Throttle")
+                .map(|t| self.plan_throttle(t))
+                .transpose()?,
+            quota,
+        })
+    }
+
+    /// One `ApiStages` entry: `ApiId` is `!Ref` a REST API, `Stage` its stage's name (or `!Ref`
+    /// its `AWS::ApiGateway::Stage`).
+    fn plan_stage(&self, stage: &Value, apis: &[Api]) -> Result<PlanStage, String> {
+        for key in stage.as_object().into_iter().flatten().map(|(k, _)| k) {
+            if !matches!(key.as_str(), "ApiId" | "Stage" | "Throttle") {
+                return Err(format!(
+                    "ApiStages: {key} is not supported by local-gateway"
+                ));
+            }
+        }
+        let api = stage
+            .get("ApiId")
+            .and_then(|v| self.ref_name(v))
+            .filter(|n| apis.iter().any(|a| a.name == *n && a.kind == ApiKind::Rest))
+            .ok_or("ApiStages: ApiId must be !Ref a REST API of this template")?;
+        let stage_name = match stage.get("Stage") {
+            Some(value) => match self.ref_name(value).and_then(|n| self.resources.get(n)) {
+                Some(resource) => self.string(
+                    properties(resource)
+                        .get("StageName")
+                        .ok_or("ApiStages: the Stage it names has no StageName")?,
+                )?,
+                None => self.string(value)?,
+            },
+            None => return Err("ApiStages: an entry has no Stage".into()),
+        };
+        let mut method_throttles = BTreeMap::new();
+        for (method, throttle) in stage
+            .get("Throttle")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if !method.starts_with('/') || !method.contains('/') {
+                return Err(format!(
+                    "ApiStages: Throttle key {method:?} is not /resource/path/METHOD"
+                ));
+            }
+            method_throttles.insert(method.clone(), self.plan_throttle(throttle)?);
+        }
+        Ok(PlanStage {
+            api: api.to_string(),
+            stage: stage_name,
+            method_throttles,
+        })
+    }
+
+    fn plan_throttle(&self, value: &Value) -> Result<Throttle, String> {
+        let number = |key: &str| -> Result<f64, String> {
+            let text = self.string(
+                value
+                    .get(key)
+                    .ok_or_else(|| format!("Throttle has no {key}"))?,
+            )?;
+            text.parse::<f64>()
+                .ok()
+                .filter(|n| *n >= 0.0)
+                .ok_or_else(|| format!("Throttle.{key} {text:?} is not a number of requests"))
+        };
+        Ok(Throttle {
+            rate: number("RateLimit")?,
+            burst: number("BurstLimit")?,
+        })
+    }
+
+    fn count(&self, value: &Value, key: &str) -> Result<Option<u64>, String> {
+        value
+            .get(key)
+            .map(|v| {
+                let text = self.string(v)?;
+                text.parse::<u64>()
+                    .map_err(|_| format!("Quota.{key} {text:?} is not a whole number"))
+            })
+            .transpose()
+    }
+
+    fn api_key(&self, name: &str, resource: &Value) -> Result<ApiKey, String> {
+        self.known_properties(
+            "it",
+            resource,
+            &KEY_PROPERTIES,
+            &["Description", "Tags", "CustomerId"],
+        )
+        .map_err(|e| format!("{e} (StageKeys and GenerateDistinctId are not emulated)"))?;
+        let props = properties(resource);
+        let value = self.string(props.get("Value").ok_or(
+            "it has no Value; give it one (local-gateway cannot show you the value AWS would generate)",
+        )?)?;
+        if value.len() < 20 {
+            return Err(
+                "its Value is shorter than 20 characters, which API Gateway refuses".into(),
+            );
+        }
+        let enabled = match props
+            .get("Enabled")
+            .map(|e| self.string(e))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(format!("Enabled {other:?} is not true or false")),
+        };
+        Ok(ApiKey {
+            name: props
+                .get("Name")
+                .map(|n| self.string(n))
+                .transpose()?
+                .unwrap_or_else(|| name.to_string()),
+            value,
+            enabled,
+            plans: Vec::new(),
+        })
+    }
+}
