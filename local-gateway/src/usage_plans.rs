@@ -70,6 +70,34 @@ pub struct UsagePlans {
 }
 
 impl UsagePlans {
+    /// Adds a nested stack's plans and keys; its APIs are named `stack/Api` in the app (`stack`
+    /// empty: already named). Key values stay unique, as API Gateway keeps them.
+    pub fn merge(&mut self, nested: &UsagePlans, stack: &str) -> Result<(), String> {
+        let offset = self.plans.len();
+        self.plans
+            .extend(nested.plans.iter().cloned().map(|mut plan| {
+                for stage in &mut plan.stages {
+                    if !stack.is_empty() {
+                        stage.api = format!("{stack}/{}", stage.api);
+                    }
+                }
+                plan
+            }));
+        for key in &nested.keys {
+            if self.keys.iter().any(|k| k.value == key.value) {
+                return Err(format!(
+                    "API key {} of {stack} has the Value of another key; API Gateway keeps key \
+                     values unique per account and region",
+                    key.name
+                ));
+            }
+            let mut key = key.clone();
+            key.plans.iter_mut().for_each(|p| *p += offset);
+            self.keys.push(key);
+        }
+        Ok(())
+    }
+
     /// The start-up lines: each plan's limits, stages and how many keys (never their values).
     pub fn describe(&self) -> Vec<String> {
         self.plans
@@ -80,7 +108,12 @@ impl UsagePlans {
                     format!("{} requests/s, burst {}", t.rate, t.burst)
                 });
                 let quota = plan.quota.map_or("no quota".to_string(), |q| {
-                    format!("{} requests per {:?} (UTC)", q.limit, q.period)
+                    let period = match q.period {
+                        Period::Day => "day",
+                        Period::Week => "week (from Sunday)",
+                        Period::Month => "month",
+                    };
+                    format!("{} requests per {period} (UTC)", q.limit)
                 });
                 let stages: Vec<String> =
                     plan.stages.iter().map(|s| format!("{} {}", s.api, s.stage)).collect();

@@ -520,6 +520,7 @@ impl<'t> Reader<'t> {
         let mut tables = Vec::new();
         let mut permissions = Vec::new();
         let mut nested_notes = Vec::new();
+        let mut nested_plans = crate::usage_plans::UsagePlans::default();
         for (name, resource) in self.resources {
             let kind = resource
                 .get("Type")
@@ -541,6 +542,7 @@ impl<'t> Reader<'t> {
                         &mut tables,
                         &mut permissions,
                         &mut nested_notes,
+                        &mut nested_plans,
                     )?,
                 "AWS::Lambda::Permission" => permissions.extend(self.permission(name, resource)?),
                 // Read by the functions that name them.
@@ -573,7 +575,8 @@ impl<'t> Reader<'t> {
         }
         apis.extend(self.raw_rest_apis()?);
         apis.extend(self.raw_http_apis()?);
-        let usage_plans = self.usage_plans(&apis)?;
+        let mut usage_plans = self.usage_plans(&apis)?;
+        usage_plans.merge(&nested_plans, "")?;
         let mut notes = nested_notes;
         let traced = self.globals.contains_key("Tracing")
             || self.resources.values().any(|r| {

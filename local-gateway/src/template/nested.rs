@@ -198,14 +198,10 @@ impl Reader<'_> {
         tables: &mut Vec<Table>,
         permissions: &mut Vec<Permission>,
         notes: &mut Vec<String>,
+        usage_plans: &mut crate::usage_plans::UsagePlans,
     ) -> Result<(), String> {
         let nested = &self.nested[name];
-        if nested.app.usage_plans != Default::default() {
-            return Err(format!(
-                "application {name} has usage plans or API keys; local-gateway reads them in the \
-                 root template only"
-            ));
-        }
+        usage_plans.merge(&nested.app.usage_plans, name)?;
         for (function, definition) in &nested.app.functions {
             if functions.contains_key(function) || self.resources.contains_key(function) {
                 return Err(format!(

@@ -1,0 +1,151 @@
+//! Usage plans on local-gateway, as API Gateway applies them: the metered REST recipe of
+//! `examples/` behind the real authorizer (keys whose values are Clerk tenant ids), and `x-api-key`
+//! keys on an API of the fixture's own. 200 within the plan, 429 past the quota or the throttle,
+//! 403 without an enabled key in a plan of the stage, and none of these on unmetered routes.
+
+mod common;
+
+use common::*;
+
+const FIXTURE: &str = "local-gateway/tests/fixtures/metering.yaml";
+const FREE: &str = "org_2free00000000000000000001";
+const PRO: &str = "org_2pro000000000000000000001";
+const NO_KEY: &str = "org_2nokey0000000000000000001";
+
+fn gateway() -> (Gateway, TempFile) {
+    let env = dev_env_file();
+    let g = Gateway::start(FIXTURE, &["--env-file", env.path()]);
+    (g, env)
+}
+
+/// A member's session in organisation `org`.
+fn member_of(org: &str) -> String {
+    let mut claims = tests::sample_claims(Some("member"));
+    tests::set_org(&mut claims, org, "acme", "org:member", &[]);
+    tests::mint(&claims)
+}
+
+fn status(answer: &Answer) -> (u16, String) {
+    let message = answer.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (answer.status, message)
+}
+
+#[test]
+fn a_free_tenant_runs_out_of_quota_while_a_paid_one_goes_on_and_unmetered_routes_stay_open() {
+    let (g, _env) = gateway();
+    let tasks = g.url("Metered/Api", "/tasks");
+    let (free, pro) = (member_of(FREE), member_of(PRO));
+    // Three a day on the free plan; the authorizer's answer is cached after the first call,
+    // and a cached answer counts all the same.
+    for left in [2, 1, 0] {
+        assert_eq!(get(&tasks, Some(&free)).status, 200);
+        g.wait_for_lines(&format!("plan=local-free quota_left={left}"), 1);
+    }
+    assert_eq!(
+        status(&get(&tasks, Some(&free))),
+        (429, "Limit Exceeded".into())
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            get(&tasks, Some(&pro)).status,
+            200,
+            "the paid tenant goes on"
+        );
+    }
+    // Not metered: no key needed, nothing counted, past the quota or not.
+    assert_eq!(get(&g.url("Metered/Api", "/me"), Some(&free)).status, 200);
+    assert_eq!(get(&g.url("Metered/Api", "/health"), None).status, 200);
+    // A refused token is API Gateway's 401, before any key is looked at; it counts nothing.
+    assert_eq!(
+        status(&get(&tasks, Some("not-a-token"))),
+        (401, "Unauthorized".into())
+    );
+    assert_eq!(get(&tasks, None).status, 401);
+}
+
+#[test]
+fn a_tenant_without_a_key_is_forbidden_on_metered_routes_only() {
+    let (g, _env) = gateway();
+    let stranger = member_of(NO_KEY);
+    let tasks = g.url("Metered/Api", "/tasks");
+    assert_eq!(
+        status(&get(&tasks, Some(&stranger))),
+        (403, "Forbidden".into())
+    );
+    assert_eq!(
+        get(&g.url("Metered/Api", "/me"), Some(&stranger)).status,
+        200
+    );
+    g.wait_for_lines("api_key=unknown", 1);
+}
+
+#[test]
+fn a_method_throttle_of_the_plan_answers_too_many_requests() {
+    let (g, _env) = gateway();
+    let free = member_of(FREE);
+    let tasks = g.url("Metered/Api", "/tasks");
+    // The free plan lets one write a second through POST /tasks, whatever its own rate.
+    let post = |body| {
+        call_with_body(
+            "POST",
+            &tasks,
+            &[("authorization", &format!("Bearer {free}"))],
+            body,
+        )
+    };
+    assert_eq!(post("{}").status, 200, "the first write passes");
+    assert_eq!(status(&post("{}")), (429, "Too Many Requests".into()));
+}
+
+#[test]
+fn header_keys_are_enabled_keys_in_a_plan_of_the_stage() {
+    let (g, _env) = gateway();
+    let items = g.url("KeyedApi", "/items");
+    let with_key = |key: &str| call("GET", &items, &[("x-api-key", key)]);
+    for key in [
+        "k3y-revoked-0000000000000000000001",
+        "k3y-planless-000000000000000000001",
+        "k3y-unknown-0000000000000000000001",
+    ] {
+        assert_eq!(status(&with_key(key)), (403, "Forbidden".into()), "{key}");
+    }
+    assert_eq!(status(&call("GET", &items, &[])), (403, "Forbidden".into()));
+    assert_eq!(with_key("k3y-partner-0000000000000000000001").status, 200);
+    assert_eq!(with_key("k3y-partner-0000000000000000000001").status, 200);
+    assert_eq!(
+        status(&with_key("k3y-partner-0000000000000000000001")),
+        (429, "Limit Exceeded".into())
+    );
+    // Key values never reach the log.
+    assert!(!g.output().contains("k3y-partner"));
+}
+
+#[test]
+fn a_key_in_two_plans_of_one_stage_stops_the_start() {
+    let text = std::fs::read_to_string(workspace().join(FIXTURE)).unwrap();
+    let text = text.replace("../../../", &format!("{}/", workspace().display()))
+        + r#"
+  SecondPlan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ ApiId: !Ref KeyedApi, Stage: v1 }]
+  PartnerSecondPlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: { KeyId: !Ref PartnerKey, KeyType: API_KEY, UsagePlanId: !Ref SecondPlan }
+"#;
+    let fixture = TempFile::new("two-plans.yaml", &text);
+    let env = dev_env_file();
+    let Err(refused) = Gateway::try_start(fixture.path(), &["--env-file", env.path()]) else {
+        panic!("a key in two plans of one stage was accepted");
+    };
+    assert!(
+        refused
+            .output
+            .contains("allows a key in only one plan per stage"),
+        "{}",
+        refused.output
+    );
+}
