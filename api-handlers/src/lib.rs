@@ -2,12 +2,15 @@
 //! (`src/bin/*.rs` → `serve`) over plain functions from `ApiRequest` to `ApiResponse`, so the
 //! routes are tested without Lambda.
 
+pub mod aws_rest;
 pub mod cors;
+pub mod provisioner;
 pub mod request;
 pub mod response;
 pub mod routes;
 pub mod task_store;
 pub mod tasks;
+pub mod usage_keys;
 
 pub use cors::Cors;
 pub use request::{ApiRequest, Identity};

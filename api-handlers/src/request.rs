@@ -91,9 +91,17 @@ pub struct ApiRequest {
     pub identity: Option<Identity>,
     /// The `Origin` header of a cross-origin (browser) request.
     pub origin: Option<String>,
+    /// Every header, for the handlers that read more than `Origin` (the provisioner's
+    /// `svix-*`). Names are matched in any letter case.
+    pub headers: aws_lambda_events::http::HeaderMap,
 }
 
 impl ApiRequest {
+    /// The value of header `name` (any letter case), if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// Reads an HTTP API 2.0 event (`version: "2.0"`) or a REST proxy event.
     pub fn from_event(event: &Value) -> Result<ApiRequest, String> {
         if event.get("version").and_then(Value::as_str) == Some("2.0") {
@@ -115,6 +123,7 @@ impl ApiRequest {
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
                 origin: header(&e.headers, "origin"),
+                headers: e.headers,
             })
         } else {
             let e: ApiGatewayProxyRequest = serde_json::from_value(event.clone())
@@ -128,6 +137,7 @@ impl ApiRequest {
                 body: decode_body(e.body, e.is_base64_encoded)?,
                 identity,
                 origin: header(&e.headers, "origin"),
+                headers: e.headers,
             })
         }
     }

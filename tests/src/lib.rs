@@ -1281,3 +1281,49 @@ pub fn clerk_api_file() -> Value {
         "jwks": jwks(&[(DEV_KID, DEV_PRIVATE_KEY)]),
     })
 }
+
+/// The DEV-ONLY webhook signing secret of the demo and the tests (base64 of
+/// `dev-only-webhook-signing-secret`): never configure it anywhere real.
+pub const DEV_WEBHOOK_SECRET: &str = "whsec_ZGV2LW9ubHktd2ViaG9vay1zaWduaW5nLXNlY3JldA==";
+
+/// A Clerk webhook delivery as Svix sends it, signed with `DEV_WEBHOOK_SECRET`: the `svix-*`
+/// headers and the body of event `kind` for `tenant` (`plan`: a Clerk Billing plan slug, for
+/// `subscriptionItem.*`), dated `at` (milliseconds) and signed at `sent` (seconds).
+pub fn webhook(
+    kind: &str,
+    tenant: &str,
+    plan: Option<&str>,
+    at: i64,
+    sent: i64,
+) -> (Vec<(String, String)>, String) {
+    let data = if kind.starts_with("subscriptionItem.") {
+        let payer = if tenant.starts_with("org_") {
+            json!({ "object": "commerce_payer", "organization_id": tenant })
+        } else {
+            json!({ "object": "commerce_payer", "user_id": tenant })
+        };
+        let status = kind.trim_start_matches("subscriptionItem.");
+        json!({ "object": "commerce_subscription_item", "id": format!("csi_{at}"), "status": status,
+                "plan": { "slug": plan.unwrap_or("pro"), "name": plan.unwrap_or("pro") }, "payer": payer })
+    } else if kind.ends_with(".deleted") {
+        json!({ "object": kind.split('.').next(), "id": tenant, "deleted": true })
+    } else {
+        json!({ "object": kind.split('.').next(), "id": tenant })
+    };
+    let body = json!({
+        "type": kind, "object": "event", "data": data, "timestamp": at,
+        "instance_id": "ins_2devonly000000000000000001",
+        "event_attributes": { "http_request": { "client_ip": "", "user_agent": "" } },
+    })
+    .to_string();
+    let id = format!("msg_devonly{at}{}", kind.len());
+    let secret = clerk_webhooks::svix::SigningSecret::parse(DEV_WEBHOOK_SECRET)
+        .expect("the dev secret parses");
+    let signature = secret.sign(&id, sent, body.as_bytes());
+    let headers = vec![
+        ("svix-id".to_string(), id),
+        ("svix-timestamp".to_string(), sent.to_string()),
+        ("svix-signature".to_string(), signature),
+    ];
+    (headers, body)
+}

@@ -30,6 +30,15 @@ usage:
                                               print a new API key's entry for the local Clerk
                                               API (POST it to <url>/_credentials, or add it to
                                               the file's \"credentials\")
+  mint webhook TYPE (--org ID | --user ID) [--plan SLUG] [--at MS]
+                                              print a Clerk webhook delivery signed with the
+                                              DEV-ONLY secret (DEV_WEBHOOK_SECRET): the svix-*
+                                              headers, a blank line, the body. TYPE is
+                                              organization.created, user.created,
+                                              subscriptionItem.active (--plan, default pro),
+                                              subscriptionItem.ended, organization.deleted or
+                                              user.deleted; --at is the event's time (ms,
+                                              default now)
   mint help | --help | -h                     print this
 
 token options:
@@ -100,6 +109,7 @@ fn run(args: &[String]) -> Result<String, String> {
         "token" => Ok(format!("{}\n", token(&Options::parse(rest)?)?)),
         "clerk-api" => Ok(format!("{:#}\n", clerk_api_file())),
         "api-key" => api_key(rest),
+        "webhook" => webhook_delivery(rest),
         "event" => {
             let options = Options::parse(rest)?;
             let token = token(&options)?;
@@ -413,4 +423,47 @@ fn api_key(args: &[String]) -> Result<String, String> {
         "{}\n",
         json!({ "secret": secret, "answer": answer })
     ))
+}
+
+/// `mint webhook TYPE (--org ID | --user ID) [--plan SLUG] [--at MS]`.
+fn webhook_delivery(args: &[String]) -> Result<String, String> {
+    let (kind, rest) = args.split_first().ok_or("webhook needs an event type")?;
+    const TYPES: [&str; 6] = [
+        "organization.created",
+        "user.created",
+        "subscriptionItem.active",
+        "subscriptionItem.ended",
+        "organization.deleted",
+        "user.deleted",
+    ];
+    if !TYPES.contains(&kind.as_str()) {
+        return Err(format!(
+            "webhook: {kind:?} is not one of {}",
+            TYPES.join(", ")
+        ));
+    }
+    let now = authorizer::now() as i64;
+    let (mut tenant, mut plan, mut at) = (None, None, now * 1000);
+    let mut i = 0;
+    while i < rest.len() {
+        let value = rest
+            .get(i + 1)
+            .ok_or_else(|| format!("{} needs a value", rest[i]))?;
+        match rest[i].as_str() {
+            "--org" | "--user" => tenant = Some(value.clone()),
+            "--plan" => plan = Some(value.clone()),
+            "--at" => {
+                at = value
+                    .parse()
+                    .map_err(|_| format!("--at {value:?} is not milliseconds"))?
+            }
+            other => return Err(format!("webhook: unknown option {other}")),
+        }
+        i += 2;
+    }
+    let tenant = tenant.ok_or("webhook needs --org org_… or --user user_…")?;
+    let (headers, body) = webhook(kind, &tenant, plan.as_deref(), at, now);
+    let mut out: String = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+    out += &format!("\n{body}\n");
+    Ok(out)
 }
