@@ -65,6 +65,8 @@ pub struct AwsClient {
     agent: Agent,
     region: String,
     credentials: Credentials,
+    /// One endpoint for every service (a local server), over the environment's.
+    endpoint: Option<String>,
 }
 
 impl AwsClient {
@@ -82,6 +84,11 @@ impl AwsClient {
             None,
             "environment",
         );
+        Ok(AwsClient::new(&region, credentials))
+    }
+
+    /// A client for `region` with `credentials`.
+    pub fn new(region: &str, credentials: Credentials) -> AwsClient {
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(RootCerts::WebPki)
@@ -97,15 +104,25 @@ impl AwsClient {
             .http_status_as_error(false)
             .build()
             .into();
-        Ok(AwsClient {
+        AwsClient {
             agent,
-            region,
+            region: region.to_string(),
             credentials,
-        })
+            endpoint: None,
+        }
+    }
+
+    /// The same client sending every call to `url` (a local server such as moto's).
+    pub fn at_endpoint(mut self, url: &str) -> AwsClient {
+        self.endpoint = Some(url.trim_end_matches('/').to_string());
+        self
     }
 
     /// The service's endpoint: its variable, `AWS_ENDPOINT_URL`, else AWS's own.
     fn endpoint(&self, service: Service) -> String {
+        if let Some(url) = &self.endpoint {
+            return url.clone();
+        }
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         env(service.endpoint_variable)
             .or_else(|| env("AWS_ENDPOINT_URL"))
