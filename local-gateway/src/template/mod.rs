@@ -323,7 +323,7 @@ pub struct Table {
 }
 
 /// The whole application.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct App {
     pub functions: BTreeMap<String, Function>,
     pub apis: Vec<Api>,
@@ -515,12 +515,12 @@ impl<'t> Reader<'t> {
     }
 
     fn app(&self) -> Result<App, String> {
+        // What the nested stacks bring, then this template's own.
+        let mut nested = App::default();
         let mut functions = BTreeMap::new();
         let mut apis = Vec::new();
         let mut tables = Vec::new();
         let mut permissions = Vec::new();
-        let mut nested_notes = Vec::new();
-        let mut nested_plans = crate::usage_plans::UsagePlans::default();
         for (name, resource) in self.resources {
             let kind = resource
                 .get("Type")
@@ -534,16 +534,9 @@ impl<'t> Reader<'t> {
                 "AWS::Serverless::Api" => apis.push(self.api(name, resource, ApiKind::Rest)?),
                 "AWS::Serverless::HttpApi" => apis.push(self.api(name, resource, ApiKind::Http)?),
                 "AWS::DynamoDB::Table" => tables.push(self.table(name, resource)?),
-                "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => self
-                    .merge_nested(
-                        name,
-                        &mut functions,
-                        &mut apis,
-                        &mut tables,
-                        &mut permissions,
-                        &mut nested_notes,
-                        &mut nested_plans,
-                    )?,
+                "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => {
+                    self.merge_nested(name, &mut nested)?
+                }
                 "AWS::Lambda::Permission" => permissions.extend(self.permission(name, resource)?),
                 // Read by the functions that name them.
                 "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
@@ -557,6 +550,11 @@ impl<'t> Reader<'t> {
                 }
             }
         }
+        // merge_nested refused a nested function named like one of this template's.
+        functions.append(&mut nested.functions);
+        apis.append(&mut nested.apis);
+        tables.append(&mut nested.tables);
+        permissions.append(&mut nested.permissions);
         apis.extend(self.implicit_apis()?);
         // Routes come from the functions' events.
         for (name, resource) in self.resources {
@@ -576,8 +574,8 @@ impl<'t> Reader<'t> {
         apis.extend(self.raw_rest_apis()?);
         apis.extend(self.raw_http_apis()?);
         let mut usage_plans = self.usage_plans(&apis)?;
-        usage_plans.merge(&nested_plans, "")?;
-        let mut notes = nested_notes;
+        usage_plans.merge(&nested.usage_plans, "")?;
+        let mut notes = nested.notes;
         let traced = self.globals.contains_key("Tracing")
             || self.resources.values().any(|r| {
                 let props = properties(r);

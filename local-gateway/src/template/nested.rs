@@ -189,38 +189,31 @@ impl Reader<'_> {
         }
     }
 
-    /// Adds a nested application's functions, APIs and tables to the app being read.
-    pub(super) fn merge_nested(
-        &self,
-        name: &str,
-        functions: &mut BTreeMap<String, Function>,
-        apis: &mut Vec<Api>,
-        tables: &mut Vec<Table>,
-        permissions: &mut Vec<Permission>,
-        notes: &mut Vec<String>,
-        usage_plans: &mut crate::usage_plans::UsagePlans,
-    ) -> Result<(), String> {
+    /// Adds a nested application's functions, APIs, tables, permissions, notes and usage
+    /// plans to `into`, what the app being read has from its nested stacks.
+    pub(super) fn merge_nested(&self, name: &str, into: &mut App) -> Result<(), String> {
         let nested = &self.nested[name];
-        usage_plans.merge(&nested.app.usage_plans, name)?;
         for (function, definition) in &nested.app.functions {
-            if functions.contains_key(function) || self.resources.contains_key(function) {
+            if into.functions.contains_key(function) || self.resources.contains_key(function) {
                 return Err(format!(
                     "application {name} defines {function}, which is defined in its parent too; \
                      local-gateway names functions by logical id, so rename one"
                 ));
             }
-            functions.insert(function.clone(), definition.clone());
+            into.functions.insert(function.clone(), definition.clone());
         }
         // APIs keep their ids but are named by their stack, `App/Api`: two nested stacks may
         // each call theirs `Api`.
-        apis.extend(nested.app.apis.iter().cloned().map(|mut api| {
-            api.name = format!("{name}/{}", api.name);
-            api
-        }));
-        tables.extend(nested.app.tables.iter().cloned());
-        permissions.extend(nested.app.permissions.iter().cloned());
-        notes.extend(nested.app.notes.iter().cloned());
-        Ok(())
+        into.apis
+            .extend(nested.app.apis.iter().cloned().map(|mut api| {
+                api.name = format!("{name}/{}", api.name);
+                api
+            }));
+        into.tables.extend(nested.app.tables.iter().cloned());
+        into.permissions
+            .extend(nested.app.permissions.iter().cloned());
+        into.notes.extend(nested.app.notes.iter().cloned());
+        into.usage_plans.merge(&nested.app.usage_plans, name)
     }
 
     /// The template's `Outputs`, each resolved (an output nobody reads may use what
