@@ -345,11 +345,6 @@ def check_attributes(configs):
 # --- the examples' wiring ----------------------------------------------------------------------
 
 
-def the_module(example):
-    modules = [m for m in example.modules.values() if m.get("source") == MODULE_SOURCE]
-    return modules[0] if len(modules) == 1 else None
-
-
 def authorizer_permission(example, expected_source_arn):
     problems = []
     module_name = next((n for n, m in example.modules.items() if m.get("source") == MODULE_SOURCE), None)
@@ -365,21 +360,30 @@ def authorizer_permission(example, expected_source_arn):
     return problems
 
 
-def check_http_example(example):
-    module = the_module(example)
-    if module is None:
-        return [f"the HTTP API example calls the module ({MODULE_SOURCE}) not exactly once"]
-    authorizers = example.of_type("aws_apigatewayv2_authorizer")
+def wiring(example, what, authorizer_type, fields):
+    """The example's one module call and one authorizer, and the problems of `fields` (name →
+    value wanted, the module's invoke ARN as authorizer_uri added): (module, name, authorizer,
+    problems), or (None, …, problems) when there is not exactly one of each."""
+    modules = [(n, m) for n, m in example.modules.items() if m.get("source") == MODULE_SOURCE]
+    if len(modules) != 1:
+        return None, None, None, [f"the {what} example calls the module ({MODULE_SOURCE}) not exactly once"]
+    authorizers = example.of_type(authorizer_type)
     if len(authorizers) != 1:
-        return [f"{len(authorizers)} aws_apigatewayv2_authorizer: expected one"]
-    name, authorizer = next(iter(authorizers.items()))
-    module_name = next(n for n, m in example.modules.items() if m is module)
+        return None, None, None, [f"{len(authorizers)} {authorizer_type}: expected one"]
+    (module_name, module), (name, authorizer) = modules[0], next(iter(authorizers.items()))
     problems = []
-    for field, want in (("authorizer_type", "REQUEST"), ("authorizer_payload_format_version", "2.0"),
-                        ("enable_simple_responses", True), ("authorizer_result_ttl_in_seconds", 60),
-                        ("authorizer_uri", "${module.%s.invoke_arn}" % module_name)):
+    for field, want in list(fields) + [("authorizer_uri", "${module.%s.invoke_arn}" % module_name)]:
         if authorizer.get(field) != want:
-            problems.append(f"aws_apigatewayv2_authorizer.{name} {field} is {authorizer.get(field)!r}, expected {want!r}")
+            problems.append(f"{authorizer_type}.{name} {field} is {authorizer.get(field)!r}, expected {want!r}")
+    return module, name, authorizer, problems
+
+
+def check_http_example(example):
+    module, name, authorizer, problems = wiring(example, "HTTP API", "aws_apigatewayv2_authorizer", (
+        ("authorizer_type", "REQUEST"), ("authorizer_payload_format_version", "2.0"),
+        ("enable_simple_responses", True), ("authorizer_result_ttl_in_seconds", 60)))
+    if module is None:
+        return problems
     sources = authorizer.get("identity_sources") or []
     for source in ("$request.header.Authorization", "$context.routeKey"):
         if source not in sources:
@@ -401,20 +405,11 @@ def check_http_example(example):
 
 
 def check_rest_example(example):
-    module = the_module(example)
+    module, name, authorizer, problems = wiring(example, "REST API", "aws_api_gateway_authorizer", (
+        ("type", "TOKEN"), ("identity_source", "method.request.header.Authorization"),
+        ("authorizer_result_ttl_in_seconds", 60)))
     if module is None:
-        return [f"the REST API example calls the module ({MODULE_SOURCE}) not exactly once"]
-    authorizers = example.of_type("aws_api_gateway_authorizer")
-    if len(authorizers) != 1:
-        return [f"{len(authorizers)} aws_api_gateway_authorizer: expected one"]
-    name, authorizer = next(iter(authorizers.items()))
-    module_name = next(n for n, m in example.modules.items() if m is module)
-    problems = []
-    for field, want in (("type", "TOKEN"), ("identity_source", "method.request.header.Authorization"),
-                        ("authorizer_result_ttl_in_seconds", 60),
-                        ("authorizer_uri", "${module.%s.invoke_arn}" % module_name)):
-        if authorizer.get(field) != want:
-            problems.append(f"aws_api_gateway_authorizer.{name} {field} is {authorizer.get(field)!r}, expected {want!r}")
+        return problems
     api = re.fullmatch(r"\$\{aws_api_gateway_rest_api\.([a-z0-9_]+)\.id\}", authorizer.get("rest_api_id", ""))
     if not api:
         return problems + [f"aws_api_gateway_authorizer.{name} rest_api_id names no aws_api_gateway_rest_api"]

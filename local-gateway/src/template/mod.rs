@@ -711,6 +711,21 @@ impl Reader<'_> {
             .transpose()
     }
 
+    /// A boolean property: `true` or `false` (a string or a boolean, or a parameter's value);
+    /// absent is `false`, as CloudFormation defaults these.
+    pub(super) fn flag(&self, props: &Map<String, Value>, key: &str) -> Result<bool, String> {
+        match props
+            .get(key)
+            .map(|v| self.string(v))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(format!("{key} {other:?} is not true or false")),
+        }
+    }
+
     /// The logical id a `!Ref` names, without resolving it.
     pub(super) fn ref_name<'v>(&self, value: &'v Value) -> Option<&'v str> {
         value.get("Ref").and_then(Value::as_str)

@@ -226,16 +226,7 @@ impl Reader<'_> {
             .map(|v| self.string(v))
             .transpose()?
             .unwrap_or_default();
-        let api_key_required = match props
-            .get("ApiKeyRequired")
-            .map(|v| self.string(v))
-            .transpose()?
-            .as_deref()
-        {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => return Err(format!("ApiKeyRequired {other:?} is not true or false")),
-        };
+        let api_key_required = self.flag(props, "ApiKeyRequired")?;
         let timeout = self
             .integration_timeout(integration.get("TimeoutInMillis"), ApiKind::Rest)
             .map_err(|e| format!("Integration.{e}"))?;

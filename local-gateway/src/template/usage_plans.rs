@@ -226,16 +226,7 @@ impl Reader<'_> {
                 "its Value is shorter than 20 characters, which API Gateway refuses".into(),
             );
         }
-        let enabled = match props
-            .get("Enabled")
-            .map(|e| self.string(e))
-            .transpose()?
-            .as_deref()
-        {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => return Err(format!("Enabled {other:?} is not true or false")),
-        };
+        let enabled = self.flag(props, "Enabled")?;
         Ok(ApiKey {
             name: props
                 .get("Name")
