@@ -536,6 +536,7 @@ mod tests {
             needs_permissions: false,
             throttle: None,
             api_key_source: crate::template::ApiKeySource::Header,
+            api_key_required: false,
             access_log: None,
         }
     }

@@ -163,6 +163,8 @@ pub struct Api {
     pub throttle: Option<Throttle>,
     /// `ApiKeySourceType`: where a method with `ApiKeyRequired` finds the caller's API key.
     pub api_key_source: ApiKeySource,
+    /// SAM's `Auth.ApiKeyRequired` on the API: the default of its routes.
+    pub api_key_required: bool,
     /// The stage's access-log `Format`, with API Gateway's `$context` variables.
     pub access_log: Option<String>,
 }
@@ -709,6 +711,25 @@ impl Reader<'_> {
                     .ok_or_else(|| format!("TimeoutInMillis {t:?} is not 50 to {max}"))
             })
             .transpose()
+    }
+
+    /// A REST API's `ApiKeySourceType` (raw and SAM alike): `HEADER` unless it says otherwise.
+    pub(super) fn api_key_source(
+        &self,
+        props: &Map<String, Value>,
+    ) -> Result<ApiKeySource, String> {
+        match props
+            .get("ApiKeySourceType")
+            .map(|v| self.string(v))
+            .transpose()?
+            .as_deref()
+        {
+            None | Some("HEADER") => Ok(ApiKeySource::Header),
+            Some("AUTHORIZER") => Ok(ApiKeySource::Authorizer),
+            Some(other) => Err(format!(
+                "ApiKeySourceType {other:?} is not HEADER or AUTHORIZER"
+            )),
+        }
     }
 
     /// A boolean property: `true` or `false` (a string or a boolean, or a parameter's value);

@@ -114,6 +114,7 @@ impl Reader<'_> {
             needs_permissions: true,
             throttle: None,
             api_key_source: ApiKeySource::Header,
+            api_key_required: false,
             access_log: None,
         })
     }

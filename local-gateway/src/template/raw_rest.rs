@@ -66,20 +66,7 @@ impl Reader<'_> {
                 "{e} (an OpenAPI Body, a resource Policy and binary media types are not emulated)"
             )
         })?;
-        let api_key_source = match properties(resource)
-            .get("ApiKeySourceType")
-            .map(|v| self.string(v))
-            .transpose()?
-            .as_deref()
-        {
-            None | Some("HEADER") => ApiKeySource::Header,
-            Some("AUTHORIZER") => ApiKeySource::Authorizer,
-            Some(other) => {
-                return Err(format!(
-                    "ApiKeySourceType {other:?} is not HEADER or AUTHORIZER"
-                ))
-            }
-        };
+        let api_key_source = self.api_key_source(properties(resource))?;
         let authorizers =
             self.api_authorizers("AWS::ApiGateway::Authorizer", "RestApiId", name, |n, r| {
                 self.raw_rest_authorizer(n, r)
@@ -126,6 +113,7 @@ impl Reader<'_> {
             needs_permissions: true,
             throttle: None,
             api_key_source,
+            api_key_required: false,
             access_log: None,
         })
     }

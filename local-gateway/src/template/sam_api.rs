@@ -3,7 +3,8 @@
 
 use super::*;
 
-const REST_API_PROPERTIES: [&str; 7] = [
+const REST_API_PROPERTIES: [&str; 8] = [
+    "ApiKeySourceType",
     "StageName",
     "Auth",
     "Name",
@@ -64,6 +65,7 @@ impl Reader<'_> {
         // SAM's default: the default authorizer guards the preflight too (and a preflight
         // carries no token, so browsers then get a 401).
         let mut authorize_preflight = true;
+        let mut api_key_required = false;
         if let Some(auth) = props.get("Auth") {
             let auth = auth
                 .as_object()
@@ -80,6 +82,11 @@ impl Reader<'_> {
                                 .map_err(|e| format!("API {name} authorizer {auth_name}: {e}"))?;
                             authorizers.insert(auth_name.clone(), authorizer);
                         }
+                    }
+                    // A usage plan's keys for every method (SAM's UsagePlan is not read: declare
+                    // the plan as an AWS::ApiGateway::UsagePlan).
+                    "ApiKeyRequired" if kind == ApiKind::Rest => {
+                        api_key_required = self.flag(auth, "ApiKeyRequired")?
                     }
                     "AddDefaultAuthorizerToCorsPreflight" => {
                         authorize_preflight = value
@@ -122,7 +129,8 @@ impl Reader<'_> {
             throttle: self
                 .throttle(props, kind)
                 .map_err(|e| format!("API {name}: {e}"))?,
-            api_key_source: ApiKeySource::Header,
+            api_key_source: self.api_key_source(props)?,
+            api_key_required,
             access_log: props
                 .get(match kind {
                     ApiKind::Rest => "AccessLogSetting",
@@ -426,13 +434,22 @@ impl Reader<'_> {
             return Err(format!("{what}: Path {path:?} must start with '/'"));
         }
         let default = api.default_authorizer.clone();
+        let api_key_required = match props.get("Auth").and_then(Value::as_object) {
+            Some(auth) if auth.contains_key("ApiKeyRequired") => {
+                self.flag(auth, "ApiKeyRequired")?
+            }
+            _ => api.api_key_required,
+        };
         let authorizer = match props.get("Auth") {
             None => default,
             Some(auth) => {
                 let auth = auth
                     .as_object()
                     .ok_or_else(|| format!("{what}: Auth is not a mapping"))?;
-                if let Some(key) = auth.keys().find(|k| k.as_str() != "Authorizer") {
+                let known = |k: &str| {
+                    k == "Authorizer" || (k == "ApiKeyRequired" && api.kind == ApiKind::Rest)
+                };
+                if let Some(key) = auth.keys().find(|k| !known(k)) {
                     return Err(format!(
                         "{what}: Auth.{key} is not supported by local-gateway"
                     ));
@@ -465,7 +482,7 @@ impl Reader<'_> {
             authorizer,
             preflight: false,
             timeout,
-            api_key_required: false,
+            api_key_required,
         });
         Ok(())
     }
