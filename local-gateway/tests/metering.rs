@@ -128,7 +128,10 @@ fn sams_api_key_required_applies_to_every_route_but_the_one_that_opts_out() {
     let (g, _env) = gateway();
     let partner = [("x-api-key", "k3y-partner-0000000000000000000001")];
     let reports = g.url("SamKeyed", "/reports");
-    assert_eq!(status(&call("GET", &reports, &[])), (403, "Forbidden".into()));
+    assert_eq!(
+        status(&call("GET", &reports, &[])),
+        (403, "Forbidden".into())
+    );
     assert_eq!(call("GET", &reports, &partner).status, 200);
     assert_eq!(call("GET", &g.url("SamKeyed", "/status"), &[]).status, 200);
     g.wait_for_lines("plan=sam-keyed quota=none", 1);
