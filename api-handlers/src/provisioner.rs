@@ -21,8 +21,6 @@ pub enum Outcome {
     Applied(String),
     /// An event at or before the last applied one for this tenant: nothing to do.
     Stale,
-    /// An event type that changes no key.
-    Ignored,
 }
 
 /// Everything a delivery needs: the secret, the plans, API Gateway.
@@ -68,7 +66,6 @@ impl Provisioner {
                     Outcome::Stale => {
                         ("stale", "an event at or before the last one applied".into())
                     }
-                    Outcome::Ignored => ("ignored", String::new()),
                 };
                 tracing::info!(
                     tenant = change.tenant,
@@ -123,9 +120,9 @@ impl Provisioner {
             }
         }
         self.keys.update(&key, enabled, change.at)?;
-        Ok(Outcome::Applied(match (plan_name, enabled) {
-            (Some(plan), _) => format!("key in usage plan {plan}"),
-            (None, _) => "key disabled".to_string(),
+        Ok(Outcome::Applied(match plan_name {
+            Some(plan) => format!("key in usage plan {plan}"),
+            None => "key disabled".to_string(),
         }))
     }
 }

@@ -140,8 +140,6 @@ def translate(value):
         return FUNCTION if ref == "AuthorizerFunction" else "${var.%s}" % snake(ref)
     if isinstance(value, dict) and "Fn::If" in value:
         return IF_TRANSLATIONS.get(value["Fn::If"][0], f"<no translation for {value}>")
-    if isinstance(value, bool):
-        return value
     return value
 
 

@@ -101,8 +101,8 @@ pub struct Gateway {
     functions: Arc<Functions>,
     /// (API, authorizer, identity values) → the authorizer's answer.
     cache: Mutex<HashMap<(String, String, String), Cached>>,
-    /// API name → its stage's throttling bucket: (tokens left, when last refilled).
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// API name → its stage's throttling bucket (`Throttle::take`).
+    buckets: Mutex<HashMap<String, Option<(f64, Instant)>>>,
     /// The template's usage plans, and what each API key has used of them.
     meter: Meter,
 }
@@ -168,19 +168,7 @@ impl Gateway {
             return true;
         };
         let mut buckets = self.buckets.lock().unwrap();
-        let now = Instant::now();
-        let (tokens, last) = buckets
-            .entry(api.name.clone())
-            .or_insert((throttle.burst, now));
-        *tokens =
-            (*tokens + now.duration_since(*last).as_secs_f64() * throttle.rate).min(throttle.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        throttle.take(buckets.entry(api.name.clone()).or_default(), Instant::now())
     }
 
     async fn serve(&self, api: &Api, mut request: Request) -> Outcome {

@@ -164,8 +164,8 @@ impl Admission {
 /// One key's use of one plan.
 #[derive(Default)]
 struct Use {
-    /// Per throttle scope (the plan's, or a method's): tokens left and when last refilled.
-    buckets: HashMap<String, (f64, Instant)>,
+    /// Per throttle scope (the plan's, or a method's): its bucket (`Throttle::take`).
+    buckets: HashMap<String, Option<(f64, Instant)>>,
     /// The quota period counted, and the requests counted in it.
     period: i64,
     used: u64,
@@ -223,20 +223,12 @@ impl Meter {
             None => ("", plan.throttle),
         };
         if let Some(throttle) = throttle {
-            let instant = Instant::now();
-            let (tokens, last) = used
-                .buckets
-                .entry(scope.to_string())
-                .or_insert((throttle.burst, instant));
-            *tokens = (*tokens + instant.duration_since(*last).as_secs_f64() * throttle.rate)
-                .min(throttle.burst);
-            *last = instant;
-            if *tokens < 1.0 {
+            let bucket = used.buckets.entry(scope.to_string()).or_default();
+            if !throttle.take(bucket, Instant::now()) {
                 return Admission::Throttled {
                     plan: plan.name.clone(),
                 };
             }
-            *tokens -= 1.0;
         }
         let quota_left = match plan.quota {
             None => None,

@@ -186,6 +186,25 @@ pub struct Throttle {
     pub burst: f64,
 }
 
+impl Throttle {
+    /// Takes a token at `now` from `bucket` (tokens left, when last refilled; `None`: a new,
+    /// full bucket), refilling it first; `false` when none is left (API Gateway's 429).
+    pub fn take(
+        &self,
+        bucket: &mut Option<(f64, std::time::Instant)>,
+        now: std::time::Instant,
+    ) -> bool {
+        let (tokens, last) = bucket.get_or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
+        *last = now;
+        if *tokens < 1.0 {
+            return false;
+        }
+        *tokens -= 1.0;
+        true
+    }
+}
+
 /// An API's CORS settings, as API Gateway applies them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cors {
