@@ -169,7 +169,8 @@ impl Settings {
         let plans = PlanNames::parse(
             value("DEFAULT_USAGE_PLAN").as_deref(),
             value("PLAN_USAGE_PLANS").as_deref(),
-        )?;
+        )?
+        .prefixed(value("USAGE_PLAN_NAME_PREFIX").unwrap_or_default().trim());
         let prefix = value("USAGE_KEY_PREFIX")
             .unwrap_or_default()
             .trim()

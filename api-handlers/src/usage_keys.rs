@@ -61,6 +61,16 @@ impl PlanNames {
         })
     }
 
+    /// The same names with `prefix` before each (`USAGE_PLAN_NAME_PREFIX`: a stack's plans are
+    /// named `<stack>-Default`, so that two stacks in one account never share a name).
+    pub fn prefixed(mut self, prefix: &str) -> PlanNames {
+        self.default = format!("{prefix}{}", self.default);
+        for name in self.by_slug.values_mut() {
+            *name = format!("{prefix}{name}");
+        }
+        self
+    }
+
     /// The usage plan of a Clerk Billing plan slug; an unknown slug gets the default plan.
     pub fn for_slug(&self, slug: &str) -> &str {
         self.by_slug.get(slug).map_or(&self.default, String::as_str)
@@ -251,6 +261,9 @@ mod tests {
         let names = PlanNames::parse(Some("Default"), Some(" free=Default, pro=Pro ")).unwrap();
         assert_eq!(names.for_slug("pro"), "Pro");
         assert_eq!(names.for_slug("enterprise"), "Default");
+        let names = names.prefixed("staging-");
+        assert_eq!(names.for_slug("pro"), "staging-Pro");
+        assert_eq!(names.for_slug("enterprise"), "staging-Default");
         assert!(PlanNames::parse(None, None)
             .unwrap_err()
             .starts_with("DEFAULT_USAGE_PLAN"));

@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
 use crate::clerk_api::LocalClerkApi;
 use crate::cli::Options;
-use crate::dynamodb::{LocalServer, LOCAL_CREDENTIALS};
+use crate::dynamodb::LocalServer;
+use crate::moto;
 
 /// What was started for Clerk; kept until the gateway stops.
 #[derive(Default)]
@@ -105,40 +103,22 @@ pub async fn prepare(options: &mut Options, project: &Path) -> Result<ClerkSetup
     Ok(setup)
 }
 
-/// `CreateSecret` on moto (which does not check signatures; the credential scope names the
-/// region). Returns the secret's ARN.
+/// `CreateSecret` on moto. Returns the secret's ARN.
 pub async fn create_secret(endpoint: &str, region: &str, value: &str) -> Result<String, String> {
-    let address = endpoint.trim_start_matches("http://");
-    let body = serde_json::json!({"Name": "clerk-secret-key", "SecretString": value}).to_string();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: secretsmanager.CreateSecret\r\nX-Amz-Date: 20260101T000000Z\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential={}/20260101/{region}/secretsmanager/aws4_request, \
-         SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        LOCAL_CREDENTIALS.0,
-        body.len()
-    );
+    let body = serde_json::json!({"Name": "clerk-secret-key", "SecretString": value});
     let fail = |e: String| format!("cannot put CLERK_SECRET_KEY in moto's Secrets Manager: {e}");
-    let mut stream = TcpStream::connect(address)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| fail("no HTTP answer".into()))?;
-    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-        return Err(fail(head.lines().next().unwrap_or_default().to_string()));
+    let call = moto::Call {
+        service: "secretsmanager",
+        region,
+        method: "POST",
+        path: "/",
+        target: Some("secretsmanager.CreateSecret"),
+        body: Some(&body),
+    };
+    let (status, answer) = moto::call(endpoint, &call).await.map_err(fail)?;
+    if status != 200 {
+        return Err(fail(format!("status {status}: {answer}")));
     }
-    let answer: serde_json::Value =
-        serde_json::from_str(body.trim()).map_err(|e| fail(e.to_string()))?;
     answer["ARN"]
         .as_str()
         .map(str::to_string)

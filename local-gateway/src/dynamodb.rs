@@ -39,9 +39,10 @@ impl LocalServer {
     /// accepts connections.
     pub fn start(project: &Path) -> Result<LocalServer, String> {
         let program = find_moto(project).ok_or(
-            "the template declares DynamoDB tables, which local-gateway serves from moto's server, \
-             and moto_server is neither on PATH nor in .venv/bin: run scripts/setup (it installs \
-             moto into .venv), or pass --dynamodb-endpoint URL of a DynamoDB-compatible server",
+            "the template declares DynamoDB tables or usage plans, which local-gateway serves \
+             from moto's server, and moto_server is neither on PATH nor in .venv/bin: run \
+             scripts/setup (it installs moto into .venv), or, for tables alone, pass \
+             --dynamodb-endpoint URL of a DynamoDB-compatible server",
         )?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

@@ -537,6 +537,7 @@ mod tests {
             throttle: None,
             api_key_source: crate::template::ApiKeySource::Header,
             api_key_required: false,
+            preflight_api_key: false,
             access_log: None,
         }
     }

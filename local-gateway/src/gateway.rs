@@ -122,6 +122,11 @@ impl Gateway {
         &self.functions
     }
 
+    /// The usage plans and their keys.
+    pub fn meter(&self) -> &Meter {
+        &self.meter
+    }
+
     /// Serves `request` on API number `index` of the app, then adds what API Gateway adds on
     /// the way out: `GatewayResponses` headers on its own answers (REST), CORS headers for an
     /// allowed `Origin` (HTTP API).
@@ -265,11 +270,11 @@ impl Gateway {
             }
         }
 
-        if route.preflight {
-            return outcome(cors::rest_preflight(api, route), route_key, auth, &facts);
-        }
         let source = events::method_arn(api, &request);
-        if api.needs_permissions && !self.app.may_invoke(&route.function, &source) {
+        if !route.preflight
+            && api.needs_permissions
+            && !self.app.may_invoke(&route.function, &source)
+        {
             let why = format!(
                 "no AWS::Lambda::Permission lets API Gateway invoke {} from {source}",
                 route.function
@@ -304,6 +309,11 @@ impl Gateway {
                 let response = Response::gateway(kind, status, json!({ "message": message }));
                 return outcome(response, route_key, auth, &facts);
             }
+        }
+        // A preflight is a mock: the authorizer and the API key (SAM's
+        // AddApiKeyRequiredToCorsPreflight) are checked as on any method, then it answers.
+        if route.preflight {
+            return outcome(cors::rest_preflight(api, route), route_key, auth, &facts);
         }
         let event = events::integration_event(api, &request, &matched, granted.as_ref());
         let started = Instant::now();

@@ -16,8 +16,10 @@ pub mod events;
 pub mod functions;
 pub mod gateway;
 pub mod logs;
+pub mod moto;
 pub mod report;
 pub mod routing;
+pub mod runtime_keys;
 pub mod runtimes;
 pub mod server;
 pub mod template;
@@ -108,6 +110,35 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     let dynamodb = tables(&app, &options, &template_dir, clerk.moto_endpoint()).await?;
     let mut environment = local_environment(&options, dynamodb.endpoint());
     environment.extend(clerk.environment());
+    // Usage plans: their keys may be created at run time, in moto's API Gateway (the moto_server
+    // already running, else one of their own), where the template's plans are created first.
+    let mut keys_server = None;
+    let mirror = if app.usage_plans.plans.is_empty() {
+        None
+    } else {
+        let endpoint = match clerk.moto_endpoint().or(dynamodb.moto_endpoint()) {
+            Some(endpoint) => endpoint.to_string(),
+            None => {
+                let server = dynamodb::LocalServer::start(&template_dir)?;
+                let endpoint = server.endpoint.clone();
+                keys_server = Some(server);
+                endpoint
+            }
+        };
+        let mirror = runtime_keys::Mirror::create(
+            &endpoint,
+            &options.region,
+            &app.usage_plans.plans,
+            &app.apis,
+        )
+        .await?;
+        println!(
+            "local-gateway: usage plans also in moto's API Gateway at {endpoint} \
+             (AWS_ENDPOINT_URL_API_GATEWAY): keys created there count within a second"
+        );
+        environment.push(("AWS_ENDPOINT_URL_API_GATEWAY".to_string(), endpoint));
+        Some(mirror)
+    };
     for function in app.functions.values_mut() {
         function.environment.extend(environment.iter().cloned());
     }
@@ -124,6 +155,9 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     };
     let functions = Functions::start(&app.functions, host, scale)?;
     let gateway = Arc::new(Gateway::new(app, functions));
+    if let Some(mirror) = mirror {
+        runtime_keys::spawn(mirror, gateway.clone());
+    }
     let listeners = server::bind(&gateway, options.port).await?;
     for note in &gateway.app.notes {
         println!("local-gateway: note: {note}");
@@ -204,6 +238,7 @@ pub async fn run(mut options: Options) -> Result<(), String> {
         task.abort();
     }
     gateway.functions().stop();
+    drop(keys_server);
     println!("local-gateway: stopped");
     Ok(())
 }
@@ -217,6 +252,14 @@ enum Tables {
 }
 
 impl Tables {
+    /// The moto_server local-gateway started for the tables, if it did.
+    fn moto_endpoint(&self) -> Option<&str> {
+        match self {
+            Tables::Started(server) => Some(&server.endpoint),
+            _ => None,
+        }
+    }
+
     fn endpoint(&self) -> Option<&str> {
         match self {
             Tables::None => None,

@@ -7,7 +7,7 @@
 //! the 1st); `Offset` requests are taken off the limit in the period local-gateway starts in.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::template::Throttle;
@@ -174,6 +174,9 @@ struct Use {
 /// The plans and what each key has used of them.
 pub struct Meter {
     plans: UsagePlans,
+    /// Keys created at run time (`runtime_keys`), replaced whole at each look; the template's
+    /// keys come first.
+    runtime_keys: RwLock<Vec<ApiKey>>,
     /// The period local-gateway started in, per period kind: `Offset` applies there.
     started: SystemTime,
     uses: Mutex<HashMap<(usize, String), Use>>,
@@ -183,9 +186,29 @@ impl Meter {
     pub fn new(plans: UsagePlans) -> Meter {
         Meter {
             plans,
+            runtime_keys: RwLock::default(),
             started: SystemTime::now(),
             uses: Mutex::default(),
         }
+    }
+
+    /// The template's plans.
+    pub fn plans(&self) -> &[UsagePlan] {
+        &self.plans.plans
+    }
+
+    /// Replaces the keys created at run time; `plans` index the template's plans.
+    pub fn set_runtime_keys(&self, keys: Vec<ApiKey>) {
+        *self.runtime_keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    }
+
+    /// The key whose value is `value`: its `enabled` and its plans.
+    fn key(&self, value: &str) -> Option<(bool, Vec<usize>)> {
+        let found = |k: &ApiKey| (k.value == value).then(|| (k.enabled, k.plans.clone()));
+        self.plans.keys.iter().find_map(found).or_else(|| {
+            let runtime = self.runtime_keys.read().unwrap_or_else(|e| e.into_inner());
+            runtime.iter().find_map(found)
+        })
     }
 
     /// Admits one request to `api`'s `stage` for the method `resource_method`
@@ -201,13 +224,13 @@ impl Meter {
         let Some(value) = key.filter(|k| !k.is_empty()) else {
             return Admission::Forbidden("missing");
         };
-        let Some(key) = self.plans.keys.iter().find(|k| k.value == value) else {
+        let Some((enabled, plans)) = self.key(value) else {
             return Admission::Forbidden("unknown");
         };
-        if !key.enabled {
+        if !enabled {
             return Admission::Forbidden("disabled");
         }
-        let Some((index, plan, stage)) = key.plans.iter().find_map(|&i| {
+        let Some((index, plan, stage)) = plans.iter().find_map(|&i| {
             let plan = &self.plans.plans[i];
             plan.stages
                 .iter()

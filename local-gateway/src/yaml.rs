@@ -1,6 +1,6 @@
 //! YAML → JSON, with CloudFormation's short-form tags turned into their long forms
 //! (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`,
-//! `!Sub s` → `{"Fn::Sub": s}`, any other `!Name v` → `{"Fn::Name": v}`), so the rest of the
+//! `!Sub s` → `{"Fn::Sub": s}`, `!Condition C` → `{"Condition": "C"}`, any other `!Name v` → `{"Fn::Name": v}`), so the rest of the
 //! gateway reads one representation, whichever form the template uses.
 
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
@@ -52,6 +52,8 @@ fn to_json(node: &YamlOwned) -> Result<Value, String> {
             }
             let long = match (name, inner) {
                 ("Ref", value) => ("Ref".to_string(), value),
+                // `!Condition C` (inside a condition) is `{"Condition": "C"}`.
+                ("Condition", value) => ("Condition".to_string(), value),
                 ("GetAtt", Value::String(path)) => {
                     let (resource, attribute) = path.split_once('.').ok_or_else(|| {
                         format!("has !GetAtt {path:?}; expected Resource.Attribute")
@@ -79,11 +81,12 @@ mod tests {
 
     #[test]
     fn short_form_tags_become_long_forms() {
-        let v = parse("a: !Ref P\nb: !GetAtt F.Arn\nc: !Sub 'x-${P}'\nd: !Join ['', [a, b]]\ne: \"2.0\"\nf: 300\n").unwrap();
+        let v = parse("a: !Ref P\nb: !GetAtt F.Arn\nc: !Sub 'x-${P}'\nd: !Join ['', [a, b]]\ne: \"2.0\"\nf: 300\ng: !And [!Condition C, !Equals [a, a]]\n").unwrap();
         assert_eq!(
             v,
             json!({"a": {"Ref": "P"}, "b": {"Fn::GetAtt": ["F", "Arn"]}, "c": {"Fn::Sub": "x-${P}"},
-                   "d": {"Fn::Join": ["", ["a", "b"]]}, "e": "2.0", "f": 300})
+                   "d": {"Fn::Join": ["", ["a", "b"]]}, "e": "2.0", "f": 300,
+                   "g": {"Fn::And": [{"Condition": "C"}, {"Fn::Equals": ["a", "a"]}]}})
         );
     }
 }

@@ -150,7 +150,9 @@ impl Reader<'_> {
 }
 
 /// REST `Cors` adds a mock `OPTIONS` method to every path that has none, as SAM does; the
-/// default authorizer guards it unless `AddDefaultAuthorizerToCorsPreflight: false`.
+/// default authorizer guards it unless `AddDefaultAuthorizerToCorsPreflight: false`, and with
+/// the API's `Auth.ApiKeyRequired` it needs the key unless `AddApiKeyRequiredToCorsPreflight:
+/// false`.
 pub(super) fn add_preflights(api: &mut Api) {
     if !matches!(api.cors, Some(Cors::Rest { .. })) {
         return;
@@ -176,7 +178,7 @@ pub(super) fn add_preflights(api: &mut Api) {
                 .filter(|_| api.preflight_authorizer),
             preflight: true,
             timeout: None,
-            api_key_required: false,
+            api_key_required: api.api_key_required && api.preflight_api_key,
         });
     }
 }

@@ -177,6 +177,19 @@ impl Reader<'_> {
                 format!("parameter {name} has no Default; pass --parameter-overrides {name}=…")
             });
         }
+        // SAM's `!Ref Api.Stage`: the stage SAM makes for a SAM API, by its name.
+        if let Some(api) = name.strip_suffix(".Stage") {
+            let resource = self
+                .resources
+                .get(api)
+                .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Api"));
+            if let Some(resource) = resource {
+                let stage = properties(resource)
+                    .get("StageName")
+                    .ok_or_else(|| format!("Ref {name}: {api} has no StageName"))?;
+                return self.string(stage);
+            }
+        }
         if let Some(resource) = self.resources.get(name) {
             // A resource's Ref is its physical name; locally that is its logical id, unless
             // the template names it (a table's TableName). An API's Ref is its id.

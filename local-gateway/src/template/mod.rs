@@ -165,6 +165,9 @@ pub struct Api {
     pub api_key_source: ApiKeySource,
     /// SAM's `Auth.ApiKeyRequired` on the API: the default of its routes.
     pub api_key_required: bool,
+    /// SAM's `Auth.AddApiKeyRequiredToCorsPreflight` (default true): with `api_key_required`,
+    /// the CORS preflights need the key too.
+    pub preflight_api_key: bool,
     /// The stage's access-log `Format`, with API Gateway's `$context` variables.
     pub access_log: Option<String>,
 }

@@ -115,6 +115,7 @@ impl Reader<'_> {
             throttle: None,
             api_key_source: ApiKeySource::Header,
             api_key_required: false,
+            preflight_api_key: false,
             access_log: None,
         })
     }

@@ -114,6 +114,7 @@ impl Reader<'_> {
             throttle: None,
             api_key_source,
             api_key_required: false,
+            preflight_api_key: false,
             access_log: None,
         })
     }

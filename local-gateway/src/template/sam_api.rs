@@ -66,6 +66,7 @@ impl Reader<'_> {
         // carries no token, so browsers then get a 401).
         let mut authorize_preflight = true;
         let mut api_key_required = false;
+        let mut preflight_api_key = true;
         if let Some(auth) = props.get("Auth") {
             let auth = auth
                 .as_object()
@@ -92,6 +93,9 @@ impl Reader<'_> {
                         authorize_preflight = value
                             .as_bool()
                             .ok_or_else(|| format!("API {name}: Auth.AddDefaultAuthorizerToCorsPreflight must be true or false"))?
+                    }
+                    "AddApiKeyRequiredToCorsPreflight" if kind == ApiKind::Rest => {
+                        preflight_api_key = self.flag(auth, key)?
                     }
                     other => {
                         return Err(format!(
@@ -131,6 +135,7 @@ impl Reader<'_> {
                 .map_err(|e| format!("API {name}: {e}"))?,
             api_key_source: self.api_key_source(props)?,
             api_key_required,
+            preflight_api_key,
             access_log: props
                 .get(match kind {
                     ApiKind::Rest => "AccessLogSetting",
