@@ -167,7 +167,33 @@ fn only_the_tasks_function_reaches_the_table_with_the_five_calls_it_makes() {
         .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
     {
         let policies = &resource["Properties"]["Policies"];
-        if name != "TasksFunction" {
+        if name == "ProvisionerFunction" {
+            // No table; API Gateway's key and plan-key calls, and its one secret.
+            let statements = policies[0]["Statement"].as_array().unwrap();
+            assert_eq!(statements.len(), 2, "{policies}");
+            assert_eq!(
+                statements[0]["Action"],
+                json!([
+                    "apigateway:GET",
+                    "apigateway:POST",
+                    "apigateway:PATCH",
+                    "apigateway:DELETE"
+                ])
+            );
+            for resource in statements[0]["Resource"].as_array().unwrap() {
+                let arn = resource["Fn::Sub"].as_str().unwrap();
+                assert!(
+                    arn.ends_with("::/apikeys")
+                        || arn.ends_with("::/apikeys/*")
+                        || arn.ends_with("::/usageplans")
+                        || arn.ends_with("::/usageplans/*"),
+                    "{arn}"
+                );
+            }
+            assert_eq!(statements[1]["Action"], "secretsmanager:GetSecretValue");
+            continue;
+        }
+        if name != "TasksFunction" && name != "MeteredTasksFunction" {
             assert!(policies.is_null(), "{name} has policies: {policies}");
             continue;
         }
@@ -671,7 +697,8 @@ fn every_checkov_skip_has_a_reason_and_the_hardening_parameters_have_their_defau
     );
     assert_eq!(parameters["ThrottlingRateLimit"]["Default"], 100);
     assert_eq!(parameters["ThrottlingBurstLimit"]["Default"], 200);
-    let api = &template["Resources"]["RestApi"]["Properties"];
+    // Both REST APIs' format (RestApi's, and MeteredApi's with Metering).
+    let api = &template["Globals"]["Api"];
     let format = api["AccessLogSetting"]["Format"].as_str().unwrap();
     let http = &template["Resources"]["HttpApi"]["Properties"];
     let http_format = http["AccessLogSettings"]["Format"].as_str().unwrap();

@@ -135,6 +135,148 @@ fn sams_api_key_required_applies_to_every_route_but_the_one_that_opts_out() {
     assert_eq!(call("GET", &reports, &partner).status, 200);
     assert_eq!(call("GET", &g.url("SamKeyed", "/status"), &[]).status, 200);
     g.wait_for_lines("plan=sam-keyed quota=none", 1);
+    // SAM's AddApiKeyRequiredToCorsPreflight defaults to true: the preflight needs the key.
+    let preflight = [
+        ("Origin", "https://app.example.com"),
+        ("Access-Control-Request-Method", "GET"),
+    ];
+    assert_eq!(
+        status(&call("OPTIONS", &reports, &preflight)),
+        (403, "Forbidden".into())
+    );
+    let keyed = [preflight[0], preflight[1], partner[0]];
+    assert_eq!(call("OPTIONS", &reports, &keyed).status, 200);
+}
+
+/// A member's session in `org`, with the sample's tasks permissions.
+fn editor_in(org: &str) -> String {
+    let mut claims = tests::sample_claims(None);
+    claims["sub"] = "user_2editor000000000000000001".into();
+    tests::set_org(
+        &mut claims,
+        org,
+        "acme",
+        "org:member",
+        &["org:tasks:view", "org:tasks:edit"],
+    );
+    tests::mint(&claims)
+}
+
+/// Delivers Clerk's event `kind` for `tenant` to the sample's webhook route, as Svix would.
+fn deliver(g: &Gateway, kind: &str, tenant: &str, plan: Option<&str>, at: i64) -> Answer {
+    let now = api_handlers::provisioner::now();
+    let (headers, body) = tests::webhook(kind, tenant, plan, at, now);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([("content-type", "application/json")])
+        .collect();
+    call_with_body(
+        "POST",
+        &g.url("MeteredApi", "/webhooks/clerk"),
+        &headers,
+        &body,
+    )
+}
+
+/// The sample end to end with `Metering=true`: keys exist only once Clerk's webhooks have
+/// created them (through moto's API Gateway, which local-gateway reads back), a Default tenant
+/// runs out of its quota while a Pro one goes on, an upgrade moves it, a deletion disables it;
+/// the unmetered routes stay open, and no tasks route is left outside the metered API.
+#[test]
+fn the_sample_with_metering_meters_tenants_as_clerks_webhooks_say() {
+    let env = dev_env_file();
+    let g = Gateway::start(
+        "template.yaml",
+        &[
+            "--env-file",
+            env.path(),
+            "--parameter-overrides",
+            "Metering=true",
+            "DefaultPlanQuotaLimit=3",
+        ],
+    );
+    let tasks = g.url("MeteredApi", "/tasks");
+    let (free, pro) = (editor_in(FREE), editor_in(PRO));
+    assert_eq!(
+        status(&get(&tasks, Some(&free))),
+        (403, "Forbidden".into()),
+        "no key before the webhook"
+    );
+    let seen = |tenant: &str, state: &str| {
+        g.wait_for_lines(
+            &format!("API key {tenant} (from moto's API Gateway): {state}"),
+            1,
+        )
+    };
+    let at = 1_796_000_000_000;
+    for tenant in [FREE, PRO] {
+        assert_eq!(
+            deliver(&g, "organization.created", tenant, None, at).status,
+            200
+        );
+    }
+    assert_eq!(
+        deliver(&g, "subscriptionItem.active", PRO, Some("pro"), at + 1).status,
+        200
+    );
+    seen(FREE, "enabled, in usage plan local-Default");
+    seen(PRO, "enabled, in usage plan local-Pro");
+    for _ in 0..3 {
+        assert_eq!(get(&tasks, Some(&free)).status, 200);
+    }
+    assert_eq!(
+        status(&get(&tasks, Some(&free))),
+        (429, "Limit Exceeded".into())
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            get(&tasks, Some(&pro)).status,
+            200,
+            "the Pro tenant goes on"
+        );
+    }
+    // The upgrade moves the key; the Pro plan's quota is its own.
+    assert_eq!(
+        deliver(&g, "subscriptionItem.active", FREE, Some("pro"), at + 2).status,
+        200
+    );
+    seen(FREE, "enabled, in usage plan local-Pro");
+    assert_eq!(get(&tasks, Some(&free)).status, 200);
+    // A stale event (older than the upgrade) changes nothing.
+    assert_eq!(
+        deliver(&g, "subscriptionItem.ended", FREE, Some("pro"), at + 1).status,
+        200
+    );
+    assert_eq!(get(&tasks, Some(&free)).status, 200);
+    assert_eq!(
+        deliver(&g, "organization.deleted", FREE, None, at + 3).status,
+        200
+    );
+    seen(FREE, "disabled");
+    assert_eq!(status(&get(&tasks, Some(&free))), (403, "Forbidden".into()));
+    // Unmetered: RestApi's /me and /health; the HTTP API has no tasks routes with Metering.
+    assert_eq!(get(&g.url("RestApi", "/me"), Some(&free)).status, 200);
+    assert_eq!(get(&g.url("RestApi", "/health"), None).status, 200);
+    assert_eq!(get(&g.url("HttpApi", "/tasks"), Some(&free)).status, 404);
+    // A browser's preflight carries no token, so it needs no key.
+    let preflight = [
+        ("Origin", "http://localhost:3000"),
+        ("Access-Control-Request-Method", "GET"),
+    ];
+    assert_eq!(call("OPTIONS", &tasks, &preflight).status, 200);
+    // A forged delivery is refused and creates nothing.
+    let forged = call_with_body(
+        "POST",
+        &g.url("MeteredApi", "/webhooks/clerk"),
+        &[
+            ("svix-id", "msg_1"),
+            ("svix-timestamp", "1"),
+            ("svix-signature", "v1,AAAA"),
+        ],
+        "{}",
+    );
+    assert!(matches!(forged.status, 400 | 401), "{}", forged.status);
 }
 
 #[test]

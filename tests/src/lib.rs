@@ -82,6 +82,10 @@ pub fn dev_env() -> Vec<(&'static str, String)> {
         ("OAUTH_AUDIENCE", DEV_OAUTH_AUDIENCE.into()),
         // The template's `!Ref TasksTable`, as local-gateway names it.
         ("TASKS_TABLE", "TasksTable".into()),
+        // The provisioner (Metering=true) locally: the DEV-ONLY signing secret itself, and the
+        // template's Secrets Manager ARN blanked.
+        ("CLERK_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET.into()),
+        ("CLERK_WEBHOOK_SECRET_ARN", String::new()),
     ]
 }
 
