@@ -260,7 +260,9 @@ def start_gateway(env_file, log_path, port, *extra):
     bases = {}
     for line in proc.stdout:
         if " at http://" in line and ("(REST API" in line or "(HTTP API" in line):
-            bases["REST" if "(REST API" in line else "HTTP"] = line.split(" at ")[1].strip().rsplit("/prod", 1)[0]
+            base = line.split(" at ")[1].strip().rsplit("/prod", 1)[0]
+            bases["REST" if "(REST API" in line else "HTTP"] = base
+            bases[line.split()[1]] = base  # by the API's logical id too
         if "local-gateway: ready" in line:
             break
     else:
@@ -325,6 +327,77 @@ def network_table():
         stop_gateway(proc, log)
     print()
     print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
+    print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
+    return len(rows), failures
+
+
+def deliver(base, kind, tenant, *extra):
+    """POSTs Clerk's event `kind` for `tenant`, signed as Svix signs it (mint webhook), to the
+    sample's webhook route; returns curl's status."""
+    delivery = mint("webhook", kind, "--org", tenant, *extra)
+    head, body = delivery.split("\n\n", 1)
+    command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+               "-H", "Content-Type: application/json", "--data", body.strip()]
+    for header in head.splitlines():
+        command += ["-H", header]
+    return run(*command, base + "/prod/webhooks/clerk").stdout.strip()
+
+
+def metering_table(env_file):
+    """The sample with Metering=true: tenants' API keys kept by the provisioner from Clerk's
+    webhooks, a Default tenant (3 requests a day here) out of quota while a Pro one goes on,
+    then upgraded."""
+    step("local-gateway with Metering=true: usage plans per Clerk Billing plan, keys from Clerk's webhooks")
+    log_path = TARGET / "gateway-metering.log"
+    proc, log, bases = start_gateway(env_file, log_path, GATEWAY_PORT + 20, "--parameter-overrides",
+                                     "Metering=true", "DefaultPlanQuotaLimit=3")
+    default_org, pro_org = "org_2demofree0000000000000001", "org_2demopro00000000000000001"
+    token = {org: mint("token", "--sub", "user_2editor000000000000000001", "--org", org,
+                       "--permissions", "org:tasks:view,org:tasks:edit", "--lifetime", "600").strip()
+             for org in (default_org, pro_org)}
+    base = bases["MeteredApi"]
+    rows, failures = [], 0
+
+    def status(org):
+        command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                   "-H", f"Authorization: Bearer {token[org]}", base + "/prod/tasks"]
+        return run(*command).stdout.strip()
+
+    def until(org, want):
+        # local-gateway reads keys back from moto's API Gateway every 250 ms; refused calls
+        # (403, 429) count against no quota, so waiting this way uses none.
+        deadline = time.time() + 5
+        got = status(org)
+        while got != want and time.time() < deadline:
+            time.sleep(0.1)
+            got = status(org)
+        return got
+
+    def row(step_text, who, got, want):
+        nonlocal failures
+        ok = got == str(want)
+        failures += not ok
+        rows.append((step_text, who, got, "ok" if ok else f"MISMATCH: want {want}"))
+
+    at = int(time.time() * 1000)
+    try:
+        row("GET /tasks before any webhook", "Default tenant", status(default_org), 403)
+        row("webhook organization.created", "Default tenant", deliver(base, "organization.created", default_org, "--at", str(at)), 200)
+        row("webhook organization.created", "Pro tenant", deliver(base, "organization.created", pro_org, "--at", str(at)), 200)
+        row("webhook subscriptionItem.active (pro)", "Pro tenant",
+            deliver(base, "subscriptionItem.active", pro_org, "--plan", "pro", "--at", str(at + 1)), 200)
+        row("GET /tasks (1 of 3 a day)", "Default tenant", until(default_org, "200"), 200)
+        row("GET /tasks (2 of 3)", "Default tenant", status(default_org), 200)
+        row("GET /tasks (3 of 3)", "Default tenant", status(default_org), 200)
+        row("GET /tasks past the quota", "Default tenant", status(default_org), 429)
+        row("GET /tasks", "Pro tenant", until(pro_org, "200"), 200)
+        row("webhook subscriptionItem.active (pro): upgrade", "Default tenant",
+            deliver(base, "subscriptionItem.active", default_org, "--plan", "pro", "--at", str(at + 2)), 200)
+        row("GET /tasks on the Pro plan", "Default tenant", until(default_org, "200"), 200)
+    finally:
+        stop_gateway(proc, log)
+    print()
+    print_table(("metered API (MeteredApi)", "caller", "status", "check"), rows)
     print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
     return len(rows), failures
 
@@ -410,6 +483,8 @@ def main():
     more, more_failures = gateway_table(env_file)
     total, failures = total + more, failures + more_failures
     more, more_failures = network_table()
+    total, failures = total + more, failures + more_failures
+    more, more_failures = metering_table(env_file)
     total, failures = total + more, failures + more_failures
     print(f"\ndemo: {total - failures} of {total} answers as expected")
     if failures:

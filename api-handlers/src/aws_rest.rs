@@ -59,6 +59,24 @@ impl Reply {
     }
 }
 
+/// An HTTPS agent (rustls on aws-lc-rs, WebPKI roots) whose every call is bounded by the
+/// timeouts, follows no redirect (a secret is never resent elsewhere) and returns every status.
+pub fn https_agent() -> Agent {
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::WebPki)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .build();
+    Agent::config_builder()
+        .tls_config(tls)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
 /// The function's credentials and region, and one HTTPS agent.
 #[derive(Clone)]
 pub struct AwsClient {
@@ -89,23 +107,8 @@ impl AwsClient {
 
     /// A client for `region` with `credentials`.
     pub fn new(region: &str, credentials: Credentials) -> AwsClient {
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .root_certs(RootCerts::WebPki)
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .build();
-        let agent = Agent::config_builder()
-            .tls_config(tls)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .build()
-            .into();
         AwsClient {
-            agent,
+            agent: https_agent(),
             region: region.to_string(),
             credentials,
             endpoint: None,

@@ -3,6 +3,8 @@
 //! routes are tested without Lambda.
 
 pub mod aws_rest;
+pub mod backfill;
+pub mod clerk_backend;
 pub mod cors;
 pub mod provisioner;
 pub mod request;

@@ -166,21 +166,31 @@ impl Settings {
                         .into(),
                 ),
             };
-        let plans = PlanNames::parse(
-            value("DEFAULT_USAGE_PLAN").as_deref(),
-            value("PLAN_USAGE_PLANS").as_deref(),
-        )?
-        .prefixed(value("USAGE_PLAN_NAME_PREFIX").unwrap_or_default().trim());
-        let prefix = value("USAGE_KEY_PREFIX")
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        let (plans, prefix) = plan_settings(&lookup)?;
         Ok(Settings {
             secret,
             plans,
             prefix,
         })
     }
+}
+
+/// The settings the provisioner and the backfill share: `DEFAULT_USAGE_PLAN`,
+/// `PLAN_USAGE_PLANS` and `USAGE_PLAN_NAME_PREFIX` (the plans), and `USAGE_KEY_PREFIX`.
+pub fn plan_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<(PlanNames, String), String> {
+    let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let plans = PlanNames::parse(
+        value("DEFAULT_USAGE_PLAN").as_deref(),
+        value("PLAN_USAGE_PLANS").as_deref(),
+    )?
+    .prefixed(value("USAGE_PLAN_NAME_PREFIX").unwrap_or_default().trim());
+    let prefix = value("USAGE_KEY_PREFIX")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    Ok((plans, prefix))
 }
 
 /// Seconds since the epoch, as `svix-timestamp` counts them.

@@ -12,8 +12,13 @@
 //! answer); any other credential is a 404. A bearer that is not one of the secret keys is a
 //! 401.
 //!
+//! For the backfill, `"organizations"` and `"users"` (ids) and `"subscriptions"` (tenant → its
+//! Clerk Billing subscription) serve `GET /v1/organizations`, `/v1/users` and
+//! `/v1/{organizations|users}/{id}/billing/subscription`.
+//!
 //! Control endpoints, for tests and the demo: `POST /_control` with
-//! `{"fault": "none"|"slow"|"500"|"429"|"redirect", "delay_ms": N, "retry_after": S}` (a 429
+//! `{"fault": "none"|"slow"|"500"|"429"|"redirect", "delay_ms": N, "retry_after": S,
+//! "times": N}` (the fault lasts N calls when given; a 429
 //! carries `Retry-After: S`, 1 by default, as Clerk's do; `redirect` answers 307 to
 //! `/_stolen`, which counts whoever follows it), `POST /_credentials` with one more
 //! `{"secret", "answer"}`, `PUT /_jwks` with a new document, and `GET /_calls`, the count of
@@ -42,7 +47,14 @@ struct State {
     /// credential → Clerk's 200 answer.
     credentials: Vec<(String, Value)>,
     jwks: Value,
+    /// What the backfill lists: organisation and user ids, and tenant → its Clerk Billing
+    /// subscription (`GET /v1/{organizations|users}/{id}/billing/subscription`; else 404).
+    organizations: Vec<String>,
+    users: Vec<String>,
+    subscriptions: Vec<(String, Value)>,
     fault: Fault,
+    /// The fault lasts this many more calls (`None`: until changed).
+    fault_left: Option<u64>,
     verify_calls: u64,
     jwks_calls: u64,
     stolen_calls: u64,
@@ -110,6 +122,14 @@ fn parse(text: &str) -> Result<State, String> {
     Ok(State {
         secret_keys: strings("secret_keys"),
         machine_secret_keys: strings("machine_secret_keys"),
+        organizations: strings("organizations"),
+        users: strings("users"),
+        subscriptions: file["subscriptions"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(tenant, subscription)| (tenant.clone(), subscription.clone()))
+            .collect(),
         credentials,
         jwks: file.get("jwks").cloned().unwrap_or(json!({"keys": []})),
         ..State::default()
@@ -190,7 +210,9 @@ async fn handle(
                 (Some("redirect"), _) => Fault::Redirect,
                 _ => Fault::None,
             };
-            state.lock().unwrap().fault = fault;
+            let mut s = state.lock().unwrap();
+            s.fault = fault;
+            s.fault_left = json["times"].as_u64();
             return respond(200, &json!({"fault": format!("{fault:?}")}));
         }
         ("POST", "/_credentials") => {
@@ -220,7 +242,22 @@ async fn handle(
         _ => {}
     }
 
-    let fault = state.lock().unwrap().fault;
+    let fault = {
+        let mut s = state.lock().unwrap();
+        let fault = s.fault;
+        match &mut s.fault_left {
+            Some(0) => {
+                s.fault = Fault::None;
+                s.fault_left = None;
+                Fault::None
+            }
+            Some(left) => {
+                *left -= 1;
+                fault
+            }
+            None => fault,
+        }
+    };
     match fault {
         Fault::None => {}
         Fault::Slow(delay) => tokio::time::sleep(delay).await,
@@ -258,6 +295,12 @@ async fn handle(
         ("GET", "/v1/jwks") if s.secret_keys.contains(&bearer) => return respond(200, &s.jwks),
         _ => {}
     }
+    if method == "GET" && path.starts_with("/v1/") {
+        if !s.secret_keys.contains(&bearer) {
+            return clerk_error(401, "authentication_invalid", "the secret key is not valid");
+        }
+        return tenants(&s, path, parts.uri.query().unwrap_or_default());
+    }
     let (field, object, machine_key) = match (method, path) {
         ("POST", "/api_keys/verify") => ("secret", "api_key", false),
         ("POST", "/m2m_tokens/verify") => ("token", "machine_to_machine_token", true),
@@ -293,6 +336,40 @@ async fn handle(
     {
         Some((_, answer)) => respond(200, answer),
         None => clerk_error(404, "resource_not_found", "not found"),
+    }
+}
+
+/// The lists and subscriptions the backfill reads, paged by `limit` and `offset` as Clerk
+/// pages them (organisations in `{data, total_count}`, users as a bare list).
+fn tenants(s: &State, path: &str, query: &str) -> hyper::Response<Full<Bytes>> {
+    let param = |name: &str, default: usize| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let page = |ids: &[String], object: &str| -> Vec<Value> {
+        ids.iter()
+            .skip(param("offset", 0))
+            .take(param("limit", 10))
+            .map(|id| json!({"object": object, "id": id}))
+            .collect()
+    };
+    let segments: Vec<&str> = path.trim_start_matches("/v1/").split('/').collect();
+    match segments.as_slice() {
+        ["organizations"] => respond(
+            200,
+            &json!({"data": page(&s.organizations, "organization"), "total_count": s.organizations.len()}),
+        ),
+        ["users"] => respond(200, &Value::Array(page(&s.users, "user"))),
+        ["organizations" | "users", tenant, "billing", "subscription"] => {
+            match s.subscriptions.iter().find(|(t, _)| t == tenant) {
+                Some((_, subscription)) => respond(200, subscription),
+                None => clerk_error(404, "resource_not_found", "no subscription"),
+            }
+        }
+        _ => clerk_error(404, "resource_not_found", "no such endpoint"),
     }
 }
 

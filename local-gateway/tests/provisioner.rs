@@ -17,7 +17,7 @@ const ORG: &str = "org_2acme0000000000000000001";
 const PREFIX: &str = "test-";
 
 struct Setup {
-    _server: LocalServer,
+    server: LocalServer,
     client: AwsClient,
     provisioner: Provisioner,
     /// Usage plan name → id.
@@ -54,7 +54,7 @@ fn setup() -> Setup {
         keys: UsageKeys::new(client.clone(), PREFIX),
     };
     Setup {
-        _server: server,
+        server,
         client,
         provisioner,
         plans,
@@ -76,6 +76,10 @@ fn delivery(headers: &[(String, String)], body: &str) -> ApiRequest {
 }
 
 impl Setup {
+    fn server_endpoint(&self) -> &str {
+        &self.server.endpoint
+    }
+
     /// Sends event `kind` for `tenant`, dated `at` ms: (status, outcome).
     fn send(&self, kind: &str, tenant: &str, plan: Option<&str>, at: i64) -> (u16, String) {
         let now = api_handlers::provisioner::now();
@@ -238,4 +242,138 @@ fn a_missing_usage_plan_is_a_500_that_svix_retries() {
         .handle(&delivery(&headers, &body), now)
         .to_lambda(&[]);
     assert_eq!(response["statusCode"], 500);
+}
+
+/// The backfill, as an operator runs it: the real `backfill` binary against the local Clerk API
+/// (two tenants a page, a 429 first) and moto's API Gateway. Missing keys are created and wrong
+/// ones corrected; right ones, and keys of tenants Clerk no longer lists, are left alone; a dry
+/// run changes nothing.
+#[test]
+fn the_backfill_gives_every_tenant_clerk_lists_its_key_in_its_plans_usage_plan() {
+    common::build_functions();
+    let s = setup();
+    let (pro_org, new_org, free_org) = (
+        "org_2backfillpro000000000001",
+        "org_2backfillnew000000000001",
+        "org_2backfillfree00000000001",
+    );
+    let (user, gone) = (
+        "user_2backfill000000000000001",
+        "org_2backfillgone00000000001",
+    );
+    // Before: the Pro tenant has no key; the new one was wrongly left in Pro; the departed one
+    // keeps its key (its deletion event disables it, not the backfill).
+    assert_eq!(
+        s.send("subscriptionItem.active", new_org, Some("pro"), 1_000)
+            .0,
+        200
+    );
+    assert_eq!(s.send("organization.created", gone, None, 1_000).0, 200);
+    let subscription = |status: &str, slug: &str| {
+        json!({ "object": "commerce_subscription", "status": "active",
+                "subscription_items": [{ "object": "commerce_subscription_item", "status": status,
+                                         "plan": { "slug": slug } }] })
+    };
+    let clerk_file = common::TempFile::new(
+        "backfill-clerk.json",
+        &json!({
+            "secret_keys": [tests::DEV_SECRET_KEY],
+            "organizations": [pro_org, new_org, free_org],
+            "users": [user],
+            "subscriptions": {
+                pro_org: subscription("active", "pro"),
+                free_org: subscription("active", "free"),
+                user: subscription("ended", "pro"),
+            },
+        })
+        .to_string(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let clerk = runtime
+        .block_on(local_gateway::clerk_api::LocalClerkApi::start(
+            clerk_file.path(),
+            0,
+        ))
+        .unwrap();
+    let backfill = |args: &[&str]| {
+        let output = std::process::Command::new(common::bin_dir().join("backfill"))
+            .args(args)
+            .env_clear()
+            .envs([
+                ("CLERK_SECRET_KEY", tests::DEV_SECRET_KEY),
+                ("CLERK_API_URL", clerk.url.as_str()),
+                ("DEFAULT_USAGE_PLAN", "Default"),
+                ("PLAN_USAGE_PLANS", "free=Default,pro=Pro"),
+                ("USAGE_KEY_PREFIX", PREFIX),
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_ACCESS_KEY_ID", "local"),
+                ("AWS_SECRET_ACCESS_KEY", "local"),
+                ("AWS_ENDPOINT_URL_API_GATEWAY", s.server_endpoint()),
+            ])
+            .output()
+            .expect("backfill runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let dry = backfill(&["--dry-run", "--page-size", "2"]);
+    assert!(
+        dry.contains("4 tenants; 3 keys created, 1 corrected"),
+        "{dry}"
+    );
+    assert_eq!(s.key(pro_org), None, "a dry run changes nothing");
+    // Clerk's rate limit first: the backfill waits Retry-After and goes on.
+    let control = format!("{}/_control", clerk.url);
+    let throttled = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-X",
+            "POST",
+            "--data",
+            r#"{"fault":"429","retry_after":1,"times":1}"#,
+            &control,
+        ])
+        .status()
+        .unwrap();
+    assert!(throttled.success());
+    let out = backfill(&["--page-size", "2"]);
+    assert!(
+        out.contains("4 tenants; 3 keys created, 1 corrected, 0 already right"),
+        "{out}"
+    );
+    let in_plan = |plan: &str| Some((true, vec![plan.to_string()]));
+    assert_eq!(s.key(pro_org), in_plan("Pro"));
+    assert_eq!(s.key(new_org), in_plan("Default"));
+    assert_eq!(s.key(free_org), in_plan("Default"));
+    assert_eq!(
+        s.key(user),
+        in_plan("Default"),
+        "an ended subscription is the default plan"
+    );
+    assert_eq!(s.key(gone), in_plan("Default"), "not listed: left alone");
+    // A webhook after the backfill is not undone by it, and a second run finds all right.
+    let later = api_handlers::provisioner::now() * 1000 + 60_000;
+    assert_eq!(
+        s.send("subscriptionItem.active", free_org, Some("pro"), later)
+            .0,
+        200
+    );
+    let again = backfill(&[]);
+    assert!(
+        again.contains(
+            "4 tenants; 0 keys created, 0 corrected, 3 already right, 1 left to newer webhooks"
+        ),
+        "{again}"
+    );
+    assert_eq!(s.key(free_org), in_plan("Pro"));
 }

@@ -28,7 +28,7 @@ pub fn bin_dir() -> PathBuf {
 }
 
 /// Builds the function binaries (debug, into `bin_dir`) once per test run.
-fn build_functions() {
+pub fn build_functions() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
