@@ -42,6 +42,8 @@ const authorizerFunction = new lambda.Function(stack, "ClerkAuthorizer", {
     AUTHORIZED_PARTIES: authorizedParties.valueAsString,
     // Starter rules: any signed-in user everywhere; see examples/starter-rules/.
     ACCESS_RULES: JSON.stringify([{ routes: ["*"] }]),
+    // Metering (docs/metering.md): REST answers name the tenant's API key (usageIdentifierKey).
+    USAGE_IDENTIFIER: "tenant",
   },
 });
 
@@ -55,8 +57,13 @@ const backend = new lambda.Function(stack, "Backend", {
 });
 
 // REST: TOKEN on /tasks (cached per token), REQUEST on /me (the header or the __session
-// cookie, so no single identity source to cache on: caching off).
-const restApi = new apigw.RestApi(stack, "RestApi", { deployOptions: { stageName: "prod" } });
+// cookie, so no single identity source to cache on: caching off). /tasks is metered: the
+// authorizer names the tenant's API key, which must sit in a usage plan of this stage (kept by
+// the provisioner from Clerk's webhooks, docs/metering.md); /me is not.
+const restApi = new apigw.RestApi(stack, "RestApi", {
+  deployOptions: { stageName: "prod" },
+  apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+});
 const tokenAuthorizer = new apigw.TokenAuthorizer(stack, "ClerkTokenAuthorizer", {
   handler: authorizerFunction,
   identitySource: apigw.IdentitySource.header("Authorization"),
@@ -69,10 +76,28 @@ const requestAuthorizer = new apigw.RequestAuthorizer(stack, "ClerkRequestAuthor
   resultsCacheTtl: Duration.seconds(0),
 });
 const integration = new apigw.LambdaIntegration(backend);
-restApi.root.addResource("tasks").addMethod("GET", integration, { authorizer: tokenAuthorizer });
+restApi.root
+  .addResource("tasks")
+  .addMethod("GET", integration, { authorizer: tokenAuthorizer, apiKeyRequired: true });
 restApi.root.addResource("me").addMethod("GET", integration, { authorizer: requestAuthorizer });
 
+// One usage plan per Clerk Billing plan, named as the provisioner's DEFAULT_USAGE_PLAN and
+// PLAN_USAGE_PLANS name them (with its USAGE_PLAN_NAME_PREFIX, the stack's name and a dash).
+for (const [plan, rateLimit, burstLimit, limit, period] of [
+  ["Default", 10, 20, 1000, apigw.Period.DAY],
+  ["Pro", 100, 200, 1000000, apigw.Period.MONTH],
+] as const) {
+  restApi.addUsagePlan(`${plan}UsagePlan`, {
+    name: `${stack.stackName}-${plan}`,
+    throttle: { rateLimit, burstLimit },
+    quota: { limit, period },
+    apiStages: [{ api: restApi, stage: restApi.deploymentStage }],
+  });
+}
+
 // HTTP API: payload 2.0, simple responses, cached per token and route ($context.routeKey).
+// HTTP APIs have no usage plans: keep metered routes on the REST API only, or the HTTP API
+// would serve them unmetered; this one serves /me.
 const httpApi = new apigwv2.HttpApi(stack, "HttpApi");
 const httpAuthorizer = new HttpLambdaAuthorizer("ClerkHttpAuthorizer", authorizerFunction, {
   responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -80,7 +105,7 @@ const httpAuthorizer = new HttpLambdaAuthorizer("ClerkHttpAuthorizer", authorize
   resultsCacheTtl: Duration.seconds(60),
 });
 httpApi.addRoutes({
-  path: "/tasks",
+  path: "/me",
   methods: [apigwv2.HttpMethod.GET],
   integration: new HttpLambdaIntegration("BackendIntegration", backend),
   authorizer: httpAuthorizer,

@@ -52,8 +52,25 @@ for (const api of ["RestApi", "HttpApi"]) {
   );
 }
 
+// Metering: the REST API takes keys from the authorizer, /tasks needs one and /me does not,
+// two usage plans cover its stage, and the authorizer names the tenant's key.
+const restApis = ofType("AWS::ApiGateway::RestApi").map(([, r]) => r.Properties);
+expect(restApis[0]?.ApiKeySourceType === "AUTHORIZER", "the REST API takes API keys from the authorizer");
+const methods = ofType("AWS::ApiGateway::Method").map(([id, r]) => [id, r.Properties]);
+const method = (path) => methods.find(([id, p]) => id.includes(path) && p.HttpMethod === "GET")?.[1];
+expect(method("tasks")?.ApiKeyRequired === true, "GET /tasks needs an API key (metered)");
+expect(!method("me")?.ApiKeyRequired, "GET /me needs no API key (unmetered)");
+const plans = ofType("AWS::ApiGateway::UsagePlan").map(([, r]) => r.Properties);
+expect(plans.length === 2, "two usage plans (Default and Pro)");
+for (const plan of plans) {
+  expect(plan.ApiStages?.length === 1 && plan.Quota?.Limit > 0 && plan.Throttle?.RateLimit > 0, "each plan covers the stage with a quota and a throttle");
+}
+expect(fnResource?.Properties.Environment?.Variables?.USAGE_IDENTIFIER === "tenant", "the authorizer names the tenant's key");
+const httpRoutes = ofType("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties.RouteKey);
+expect(!httpRoutes.some((key) => key.includes("/tasks")), "no metered route on the HTTP API (it has no usage plans)");
+
 if (problems.length) {
   console.error(`check: the synthesized template is not as the recipe says:\n- ${problems.join("\n- ")}`);
   process.exit(1);
 }
-console.log("check: the CDK recipe's authorizers, identity sources, TTLs and permissions are as documented");
+console.log("check: the CDK recipe's authorizers, identity sources, TTLs, permissions and metering are as documented");
