@@ -104,6 +104,7 @@ mod tests {
             api_key_source: crate::template::ApiKeySource::Header,
             api_key_required: false,
             preflight_api_key: false,
+            sam_usage_plan: None,
             access_log: None,
         }
     }

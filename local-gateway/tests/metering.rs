@@ -148,6 +148,50 @@ fn sams_api_key_required_applies_to_every_route_but_the_one_that_opts_out() {
     assert_eq!(call("OPTIONS", &reports, &keyed).status, 200);
 }
 
+/// SAM's `Auth.UsagePlan` makes a plan local-gateway enforces, and a key created at run time in
+/// moto's API Gateway (as a provisioner creates them) counts within the time it takes to read it
+/// back; its quota then answers 429.
+#[test]
+fn sams_usage_plan_meters_keys_created_at_run_time() {
+    let (g, _env) = gateway();
+    let plans = g.url("SamPlanned", "/plans");
+    let key = [("x-api-key", "k3y-runtime-0000000000000000000001")];
+    assert_eq!(
+        status(&call("GET", &plans, &key)),
+        (403, "Forbidden".into())
+    );
+    let line = g.wait_for_lines("usage plans also in moto's API Gateway at ", 1)[0].clone();
+    let endpoint = line
+        .split(" at ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let client = api_handlers::aws_rest::AwsClient::new(
+        "us-east-1",
+        aws_credential_types::Credentials::new("local", "local", None, None, "test"),
+    )
+    .at_endpoint(&endpoint);
+    let keys = api_handlers::usage_keys::UsageKeys::new(client, "k3y-runtime-");
+    let created = keys.create("0000000000000000000001", true, 1).unwrap();
+    let plan = keys.plans().unwrap()["SamPlannedUsagePlan"].clone();
+    keys.move_to(&created, &plan).unwrap();
+    g.wait_for_lines(
+        "API key 0000000000000000000001 (from moto's API Gateway): enabled, in usage plan SamPlannedUsagePlan",
+        1,
+    );
+    assert_eq!(call("GET", &plans, &key).status, 200);
+    assert_eq!(call("GET", &plans, &key).status, 200);
+    assert_eq!(
+        status(&call("GET", &plans, &key)),
+        (429, "Limit Exceeded".into())
+    );
+    g.wait_for_lines(
+        "SAM's Auth.UsagePlan of SamPlanned also makes an API key",
+        1,
+    );
+}
+
 /// A member's session in `org`, with the sample's tasks permissions.
 fn editor_in(org: &str) -> String {
     let mut claims = tests::sample_claims(None);

@@ -168,8 +168,18 @@ pub struct Api {
     /// SAM's `Auth.AddApiKeyRequiredToCorsPreflight` (default true): with `api_key_required`,
     /// the CORS preflights need the key too.
     pub preflight_api_key: bool,
+    /// SAM's `Auth.UsagePlan` (`PER_API` or `SHARED`): the plan SAM makes for this API.
+    pub sam_usage_plan: Option<SamUsagePlan>,
     /// The stage's access-log `Format`, with API Gateway's `$context` variables.
     pub access_log: Option<String>,
+}
+
+/// A usage plan SAM makes from an API's `Auth.UsagePlan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamUsagePlan {
+    /// `SHARED`: one plan (`ServerlessUsagePlan`) for every API that says so.
+    pub shared: bool,
+    pub plan: crate::usage_plans::UsagePlan,
 }
 
 /// `ApiKeySourceType` of a REST API.
@@ -610,6 +620,14 @@ impl<'t> Reader<'t> {
                 "X-Ray tracing (Tracing, TracingEnabled) is not emulated: no traces are sent"
                     .to_string(),
             );
+        }
+        for api in apis.iter().filter(|a| a.sam_usage_plan.is_some()) {
+            notes.push(format!(
+                "SAM's Auth.UsagePlan of {} also makes an API key whose value AWS generates, so \
+                 locally it has none: create keys in moto's API Gateway \
+                 (AWS_ENDPOINT_URL_API_GATEWAY) or declare AWS::ApiGateway::ApiKey with a Value",
+                api.name
+            ));
         }
         Ok(App {
             functions,

@@ -116,6 +116,7 @@ impl Reader<'_> {
             api_key_source: ApiKeySource::Header,
             api_key_required: false,
             preflight_api_key: false,
+            sam_usage_plan: None,
             access_log: None,
         })
     }

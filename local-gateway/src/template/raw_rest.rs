@@ -115,6 +115,7 @@ impl Reader<'_> {
             api_key_source,
             api_key_required: false,
             preflight_api_key: false,
+            sam_usage_plan: None,
             access_log: None,
         })
     }

@@ -67,6 +67,7 @@ impl Reader<'_> {
         let mut authorize_preflight = true;
         let mut api_key_required = false;
         let mut preflight_api_key = true;
+        let mut sam_usage_plan = None;
         if let Some(auth) = props.get("Auth") {
             let auth = auth
                 .as_object()
@@ -84,8 +85,12 @@ impl Reader<'_> {
                             authorizers.insert(auth_name.clone(), authorizer);
                         }
                     }
-                    // A usage plan's keys for every method (SAM's UsagePlan is not read: declare
-                    // the plan as an AWS::ApiGateway::UsagePlan).
+                    "UsagePlan" if kind == ApiKind::Rest => {
+                        sam_usage_plan = self
+                            .sam_usage_plan(name, &stage, value)
+                            .map_err(|e| format!("API {name}: Auth.UsagePlan {e}"))?
+                    }
+                    // A usage plan's keys for every method.
                     "ApiKeyRequired" if kind == ApiKind::Rest => {
                         api_key_required = self.flag(auth, "ApiKeyRequired")?
                     }
@@ -136,6 +141,7 @@ impl Reader<'_> {
             api_key_source: self.api_key_source(props)?,
             api_key_required,
             preflight_api_key,
+            sam_usage_plan,
             access_log: props
                 .get(match kind {
                     ApiKind::Rest => "AccessLogSetting",

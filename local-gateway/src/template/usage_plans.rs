@@ -21,6 +21,19 @@ impl Reader<'_> {
             plan_index.insert(name.as_str(), plans.plans.len());
             plans.plans.push(plan);
         }
+        // SAM's Auth.UsagePlan: a plan per API, and one shared by the APIs that say SHARED.
+        let mut shared: Option<usize> = None;
+        for sam in apis.iter().filter_map(|a| a.sam_usage_plan.as_ref()) {
+            match shared.filter(|_| sam.shared) {
+                Some(index) => plans.plans[index].stages.extend(sam.plan.stages.clone()),
+                None => {
+                    if sam.shared {
+                        shared = Some(plans.plans.len());
+                    }
+                    plans.plans.push(sam.plan.clone());
+                }
+            }
+        }
         let mut key_index = BTreeMap::new();
         for (name, resource) in self.of_type("AWS::ApiGateway::ApiKey") {
             let key = self
@@ -93,31 +106,7 @@ impl Reader<'_> {
         if stages.is_empty() {
             return Err("it has no ApiStages: it would meter nothing".into());
         }
-        let quota = match props.get("Quota") {
-            None => None,
-            Some(quota) => {
-                let limit = self.count(quota, "Limit")?.ok_or("Quota has no Limit")?;
-                let period = match quota
-                    .get("Period")
-                    .map(|p| self.string(p))
-                    .transpose()?
-                    .as_deref()
-                {
-                    Some("DAY") => Period::Day,
-                    Some("WEEK") => Period::Week,
-                    Some("MONTH") => Period::Month,
-                    other => {
-                        return Err(format!("Quota.Period {other:?} is not DAY, WEEK or MONTH"))
-                    }
-                };
-                let offset = self.count(quota, "Offset")?.unwrap_or(0);
-                Some(Quota {
-                    limit,
-                    period,
-                    offset,
-                })
-            }
-        };
+        let quota = props.get("Quota").map(|q| self.quota(q)).transpose()?;
         Ok(UsagePlan {
             name: props
                 .get("UsagePlanName")
@@ -178,6 +167,85 @@ impl Reader<'_> {
             stage: stage_name,
             method_throttles,
         })
+    }
+
+    fn quota(&self, quota: &Value) -> Result<Quota, String> {
+        let limit = self.count(quota, "Limit")?.ok_or("Quota has no Limit")?;
+        let period = match quota
+            .get("Period")
+            .map(|p| self.string(p))
+            .transpose()?
+            .as_deref()
+        {
+            Some("DAY") => Period::Day,
+            Some("WEEK") => Period::Week,
+            Some("MONTH") => Period::Month,
+            other => return Err(format!("Quota.Period {other:?} is not DAY, WEEK or MONTH")),
+        };
+        let offset = self.count(quota, "Offset")?.unwrap_or(0);
+        Ok(Quota {
+            limit,
+            period,
+            offset,
+        })
+    }
+
+    /// SAM's `Auth.UsagePlan` of API `api` (its stage `stage`): the plan SAM makes, or `None`
+    /// for `CreateUsagePlan: NONE`. SAM names a `PER_API` plan `<Api>UsagePlan` and the
+    /// `SHARED` one `ServerlessUsagePlan`, unless `UsagePlanName` names it.
+    pub(super) fn sam_usage_plan(
+        &self,
+        api: &str,
+        stage: &str,
+        value: &Value,
+    ) -> Result<Option<SamUsagePlan>, String> {
+        let props = value.as_object().ok_or("is not a mapping")?;
+        for key in props.keys() {
+            if !matches!(
+                key.as_str(),
+                "CreateUsagePlan" | "Description" | "Quota" | "Tags" | "Throttle" | "UsagePlanName"
+            ) {
+                return Err(format!(
+                    "has {key}, which is not supported by local-gateway"
+                ));
+            }
+        }
+        let mode = self.string(
+            props
+                .get("CreateUsagePlan")
+                .ok_or("has no CreateUsagePlan")?,
+        )?;
+        let shared = match mode.as_str() {
+            "PER_API" => false,
+            "SHARED" => true,
+            "NONE" => return Ok(None),
+            other => {
+                return Err(format!(
+                    "CreateUsagePlan {other:?} is not PER_API, SHARED or NONE"
+                ))
+            }
+        };
+        let name = match props.get("UsagePlanName") {
+            Some(name) => self.string(name)?,
+            None if shared => "ServerlessUsagePlan".to_string(),
+            None => format!("{api}UsagePlan"),
+        };
+        Ok(Some(SamUsagePlan {
+            shared,
+            plan: UsagePlan {
+                name,
+                stages: vec![PlanStage {
+                    api: api.to_string(),
+                    stage: stage.to_string(),
+                    method_throttles: BTreeMap::new(),
+                }],
+                throttle: props
+                    .get("Throttle")
+                    .map(|t| self.plan_throttle(t))
+                    .transpose()?,
+                quota: props.get("Quota").map(|q| self.quota(q)).transpose()?,
+            },
+        }))
     }
 
     fn plan_throttle(&self, value: &Value) -> Result<Throttle, String> {
