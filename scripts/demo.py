@@ -271,6 +271,13 @@ def start_gateway(env_file, log_path, port, *extra):
     return proc, log, bases
 
 
+def show(rows, first_column, log_path):
+    """Prints a table of checked calls (call, caller, status, check) and where the log is."""
+    print()
+    print_table((first_column, "caller", "status", "check"), rows)
+    print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
+
+
 def stop_gateway(proc, log):
     os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -325,9 +332,7 @@ def network_table():
             failures += failed
     finally:
         stop_gateway(proc, log)
-    print()
-    print_table(("local-gateway call (curl)", "caller", "status", "check"), rows)
-    print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
+    show(rows, "local-gateway call (curl)", log_path)
     return len(rows), failures
 
 
@@ -396,9 +401,7 @@ def metering_table(env_file):
         row("GET /tasks on the Pro plan", "Default tenant", until(default_org, "200"), 200)
     finally:
         stop_gateway(proc, log)
-    print()
-    print_table(("metered API (MeteredApi)", "caller", "status", "check"), rows)
-    print(f"\ndemo: local-gateway stopped; its log is {log_path.relative_to(ROOT)}")
+    show(rows, "metered API (MeteredApi)", log_path)
     return len(rows), failures
 
 
