@@ -448,10 +448,12 @@ fn invocations_at_once_share_one_call_and_a_session_never_waits_on_clerk() {
     let clerk = LocalClerk::start();
     let authorizer = networked(&clerk.env(&[("AWS_LAMBDA_MAX_CONCURRENCY", "8")]));
     let before = clerk.calls().0;
+    // Slow, but well inside the authorizer's 1.5 s request timeout (the same 1.5 s raced it on
+    // a loaded machine, and the keys' call then timed out).
     clerk.send(
         "POST",
         "/_control",
-        &json!({"fault": "slow", "delay_ms": 1500}),
+        &json!({"fault": "slow", "delay_ms": 700}),
     );
     let key = token_event(&bearer(SAMPLE_ORG_API_KEY), "GET /tasks");
     let keys: Vec<_> = (0..5).map(|_| authorizer.submit(&key)).collect();
