@@ -110,35 +110,20 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     let dynamodb = tables(&app, &options, &template_dir, clerk.moto_endpoint()).await?;
     let mut environment = local_environment(&options, dynamodb.endpoint());
     environment.extend(clerk.environment());
-    // Usage plans: their keys may be created at run time, in moto's API Gateway (the moto_server
-    // already running, else one of their own), where the template's plans are created first.
-    let mut keys_server = None;
-    let mirror = if app.usage_plans.plans.is_empty() {
-        None
-    } else {
-        let endpoint = match clerk.moto_endpoint().or(dynamodb.moto_endpoint()) {
-            Some(endpoint) => endpoint.to_string(),
-            None => {
-                let server = dynamodb::LocalServer::start(&template_dir)?;
-                let endpoint = server.endpoint.clone();
-                keys_server = Some(server);
-                endpoint
-            }
-        };
-        let mirror = runtime_keys::Mirror::create(
-            &endpoint,
-            &options.region,
-            &app.usage_plans.plans,
-            &app.apis,
-        )
-        .await?;
-        println!(
-            "local-gateway: usage plans also in moto's API Gateway at {endpoint} \
-             (AWS_ENDPOINT_URL_API_GATEWAY): keys created there count within a second"
-        );
-        environment.push(("AWS_ENDPOINT_URL_API_GATEWAY".to_string(), endpoint));
-        Some(mirror)
-    };
+    // Usage plans: keys may be created at run time, in moto's API Gateway.
+    let keys = runtime_keys::start(
+        &app,
+        &options.region,
+        clerk.moto_endpoint().or(dynamodb.moto_endpoint()),
+        &template_dir,
+    )
+    .await?;
+    if let Some(keys) = &keys {
+        environment.push((
+            "AWS_ENDPOINT_URL_API_GATEWAY".to_string(),
+            keys.endpoint().to_string(),
+        ));
+    }
     for function in app.functions.values_mut() {
         function.environment.extend(environment.iter().cloned());
     }
@@ -155,8 +140,8 @@ pub async fn run(mut options: Options) -> Result<(), String> {
     };
     let functions = Functions::start(&app.functions, host, scale)?;
     let gateway = Arc::new(Gateway::new(app, functions));
-    if let Some(mirror) = mirror {
-        runtime_keys::spawn(mirror, gateway.clone());
+    if let Some(keys) = &keys {
+        runtime_keys::spawn(keys.mirror.clone(), gateway.clone());
     }
     let listeners = server::bind(&gateway, options.port).await?;
     for note in &gateway.app.notes {
@@ -238,7 +223,7 @@ pub async fn run(mut options: Options) -> Result<(), String> {
         task.abort();
     }
     gateway.functions().stop();
-    drop(keys_server);
+    drop(keys);
     println!("local-gateway: stopped");
     Ok(())
 }

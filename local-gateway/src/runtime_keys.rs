@@ -9,15 +9,60 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::dynamodb::LocalServer;
 use crate::gateway::Gateway;
 use crate::moto::{self, Call};
-use crate::template::Api;
+use crate::template::{Api, App};
 use crate::usage_plans::{ApiKey, Period, UsagePlan};
 
 /// How often the keys are read back from moto.
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
 
+/// The plans in moto's API Gateway, and the moto_server started for them if none was running;
+/// kept until the gateway stops.
+pub struct RuntimeKeys {
+    pub mirror: Mirror,
+    _server: Option<LocalServer>,
+}
+
+impl RuntimeKeys {
+    /// Where moto's API Gateway is (`AWS_ENDPOINT_URL_API_GATEWAY` for the functions).
+    pub fn endpoint(&self) -> &str {
+        &self.mirror.endpoint
+    }
+}
+
+/// With usage plans in the app: creates them in moto's API Gateway, on the moto_server at
+/// `moto` when one runs, else on one of their own. `None` without plans.
+pub async fn start(
+    app: &App,
+    region: &str,
+    moto: Option<&str>,
+    project: &std::path::Path,
+) -> Result<Option<RuntimeKeys>, String> {
+    if app.usage_plans.plans.is_empty() {
+        return Ok(None);
+    }
+    let (endpoint, server) = match moto {
+        Some(endpoint) => (endpoint.to_string(), None),
+        None => {
+            let server = LocalServer::start(project)?;
+            (server.endpoint.clone(), Some(server))
+        }
+    };
+    let mirror = Mirror::create(&endpoint, region, &app.usage_plans.plans, &app.apis).await?;
+    println!(
+        "local-gateway: usage plans also in moto's API Gateway at {endpoint} \
+         (AWS_ENDPOINT_URL_API_GATEWAY): keys created there count within a second"
+    );
+    Ok(Some(RuntimeKeys {
+        mirror,
+        _server: server,
+    }))
+}
+
 /// The template's plans as moto's API Gateway holds them.
+#[derive(Clone)]
 pub struct Mirror {
     endpoint: String,
     region: String,
