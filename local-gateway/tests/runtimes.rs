@@ -227,6 +227,7 @@ Resources:
       CodeUri: node/
       Handler: lib/deep/common.handler
       Layers: [!Ref Tools]
+      Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: /opt/bin/wrapper } }
       Events: { E: { Type: HttpApi, Properties: { Path: /cjs, Method: GET } } }
   Module:
     Type: AWS::Serverless::Function
@@ -275,6 +276,7 @@ exports.handler = async (event, context) => {
   console.log("cjs says", { greeting: process.env.GREETING });
   return { statusCode: 200, body: JSON.stringify({
     tool: execFileSync("layer-tool").toString().trim(),
+    wrapped: process.env.WRAPPED,
     greeting: process.env.GREETING,
     arn: context.invokedFunctionArn,
     version: context.functionVersion,
@@ -321,6 +323,10 @@ fn the_runtime_contract_of_node_and_python() {
             "#!/bin/sh\necho tool from a layer\n",
         ),
         (
+            "tools/bin/wrapper",
+            "#!/bin/sh\nexport WRAPPED=\"by $(basename \"$1\")\"\nexec \"$@\"\n",
+        ),
+        (
             "shared/nodejs/node_modules/shared-kit/package.json",
             r#"{"name": "shared-kit", "type": "module", "exports": "./index.js"}"#,
         ),
@@ -334,11 +340,13 @@ fn the_runtime_contract_of_node_and_python() {
         ),
     ]);
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        dir.0.join("tools/bin/layer-tool"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    for tool in ["layer-tool", "wrapper"] {
+        std::fs::set_permissions(
+            dir.0.join("tools/bin").join(tool),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
     let env = TempFile::new("contract.env", "GREETING=bonjour\n");
     let layer = format!(
         "arn:aws:lambda:us-east-1:123456789012:layer:shared:3={}",
@@ -413,6 +421,8 @@ fn the_runtime_contract_of_node_and_python() {
     assert_eq!(cjs.status, 200, "{}", cjs.body);
     let cjs = cjs.json();
     assert_eq!(cjs["tool"], "tool from a layer");
+    // AWS_LAMBDA_EXEC_WRAPPER, a layer's script run with the runtime's command (node …).
+    assert_eq!(cjs["wrapped"], "by node");
     assert_eq!(cjs["greeting"], "bonjour");
     assert_eq!(
         cjs["arn"],

@@ -37,6 +37,15 @@ pub(super) fn path(layers: &[PathBuf]) -> String {
         .unwrap_or_default()
 }
 
+/// The file at `inner` of Lambda's `/opt`: the last layer's that has it.
+pub(super) fn opt_file(layers: &[PathBuf], inner: &str) -> Option<PathBuf> {
+    layers
+        .iter()
+        .rev()
+        .map(|layer| layer.join(inner))
+        .find(|file| file.is_file())
+}
+
 fn existing(layers: &[PathBuf], subdirs: &[&str]) -> Vec<PathBuf> {
     layers
         .iter()

@@ -213,6 +213,7 @@ impl Host {
         environment.append(&mut launch.environment);
         environment.extend(function.environment.clone());
         launch.environment = environment;
+        wrap(function, &mut launch)?;
         Ok(launch)
     }
 
@@ -230,6 +231,38 @@ impl Host {
             Language::Rust => None,
         }
     }
+}
+
+/// `AWS_LAMBDA_EXEC_WRAPPER`: on Lambda's managed runtimes (not the OS-only `provided.*`), the
+/// script runs with the runtime's command as its arguments and usually ends with `exec "$@"`.
+/// A `/opt/…` path is a file of the function's layers (the last layer that has it, as Lambda's
+/// `/opt` would hold it).
+fn wrap(function: &Function, launch: &mut Launch) -> Result<(), String> {
+    if function.runtime.language == Language::Rust {
+        return Ok(());
+    }
+    let Some(wrapper) = launch
+        .environment
+        .get("AWS_LAMBDA_EXEC_WRAPPER")
+        .filter(|w| !w.trim().is_empty())
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let script = match wrapper.strip_prefix("/opt/") {
+        Some(inner) => layers::opt_file(&function.layers, inner),
+        None => Some(PathBuf::from(&wrapper)).filter(|p| p.is_file()),
+    }
+    .ok_or_else(|| {
+        format!(
+            "function {}: AWS_LAMBDA_EXEC_WRAPPER {wrapper} is not a file of its layers (a \
+             /opt/… path is looked up in them) nor of this machine",
+            function.name
+        )
+    })?;
+    launch.args.insert(0, launch.program.display().to_string());
+    launch.program = script;
+    Ok(())
 }
 
 impl Drop for Host {
