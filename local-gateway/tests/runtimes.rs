@@ -220,6 +220,13 @@ Resources:
       CodeUri: node/
       Handler: callback.handler
       Events: { E: { Type: HttpApi, Properties: { Path: /callback24, Method: GET } } }
+  Waits:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      CodeUri: node/
+      Handler: waits.handler
+      Events: { E: { Type: HttpApi, Properties: { Path: /waits, Method: GET } } }
   CommonJs:
     Type: AWS::Serverless::Function
     Properties:
@@ -271,6 +278,13 @@ Resources:
 "#;
 
 const CALLBACK: &str = "exports.handler = (event, context, callback) => {\n  setTimeout(() => callback(null, { statusCode: 200, body: 'called back' }), 1);\n};\n";
+const WAITS: &str = r#"exports.handler = (event, context, callback) => {
+  if (event.queryStringParameters?.nowait) context.callbackWaitsForEmptyEventLoop = false;
+  const response = { statusCode: 200, body: "answered at the callback" };
+  callback(null, response);
+  setTimeout(() => { response.body = "answered once the event loop was empty"; }, 50);
+};
+"#;
 const COMMON: &str = r#"const { execFileSync } = require("node:child_process");
 exports.handler = async (event, context) => {
   console.log("cjs says", { greeting: process.env.GREETING });
@@ -311,6 +325,7 @@ fn the_runtime_contract_of_node_and_python() {
     let dir = TempDir::new(&[
         ("template.yaml", CONTRACT),
         ("node/callback.js", CALLBACK),
+        ("node/waits.js", WAITS),
         ("node/lib/deep/common.cjs", COMMON),
         ("node/crash.js", CRASH),
         ("esm/package.json", r#"{"type": "module"}"#),
@@ -414,6 +429,16 @@ fn the_runtime_contract_of_node_and_python() {
     assert_eq!((called.status, called.body.as_str()), (200, "called back"));
     assert_eq!(get(&url("/callback24"), None).status, 500);
     g.wait_for_lines("Runtime.CallbackHandlerDeprecated", 1);
+    // callbackWaitsForEmptyEventLoop: the answer waits for the handler's timer (and is
+    // serialized then), unless the handler clears it.
+    assert_eq!(
+        get(&url("/waits"), None).body,
+        "answered once the event loop was empty"
+    );
+    assert_eq!(
+        get(&url("/waits?nowait=1"), None).body,
+        "answered at the callback"
+    );
 
     // A nested .cjs handler, a layer's bin on PATH, --env-file over the template's variable,
     // console.log under the function's prefix as Lambda writes it, the context's ARN.

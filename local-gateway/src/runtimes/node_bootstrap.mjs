@@ -156,8 +156,16 @@ for (const event of ["uncaughtException", "unhandledRejection"]) {
 function invoke(event, context) {
   if (handler.length < 3) return Promise.resolve().then(() => handler(event, context));
   return new Promise((resolve, reject) => {
-    const callback = (error, result) => (error ? reject(error) : resolve(result));
-    context.done = callback;
+    // As Lambda: with callbackWaitsForEmptyEventLoop (true unless the handler clears it), the
+    // answer goes once the event loop is empty ("beforeExit"; the Runtime API's idle
+    // keep-alive socket is unref'd), so the handler's pending timers and I/O finish first, and
+    // the result is serialized then. The legacy context.done/succeed/fail answer at once.
+    const callback = (error, result) => {
+      const settle = () => (error ? reject(error) : resolve(result));
+      if (context.callbackWaitsForEmptyEventLoop) process.once("beforeExit", settle);
+      else settle();
+    };
+    context.done = (error, result) => (error ? reject(error) : resolve(result));
     context.succeed = (result) => resolve(result);
     context.fail = (error) => reject(error ?? new Error("handled"));
     const returned = handler(event, context, callback);
