@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use crate::clerk_backend::ClerkBackend;
 use crate::usage_keys::{PlanNames, UsageKeys};
 
+/// One of Clerk's paged lists of tenant ids: a page from an offset.
+type Listing = fn(&ClerkBackend, usize) -> Result<Vec<String>, String>;
+
 /// What the backfill did, or would do with `dry_run`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
@@ -38,13 +41,11 @@ impl Backfill<'_> {
     pub fn run(&self, at: i64, report: &mut dyn FnMut(String)) -> Result<Tally, String> {
         let plan_ids = self.keys.plans()?;
         let mut tally = Tally::default();
-        for list in [Tenants::Organizations, Tenants::Users] {
+        let lists: [Listing; 2] = [ClerkBackend::organizations, ClerkBackend::users];
+        for list in lists {
             let mut offset = 0;
             loop {
-                let page = match list {
-                    Tenants::Organizations => self.clerk.organizations(offset)?,
-                    Tenants::Users => self.clerk.users(offset)?,
-                };
+                let page = list(self.clerk, offset)?;
                 for tenant in &page {
                     self.one(tenant, &plan_ids, at, &mut tally, report)?;
                 }
@@ -111,10 +112,4 @@ impl Backfill<'_> {
         }
         Ok(())
     }
-}
-
-#[derive(Clone, Copy)]
-enum Tenants {
-    Organizations,
-    Users,
 }

@@ -13,7 +13,7 @@ use crate::dynamodb::LocalServer;
 use crate::gateway::Gateway;
 use crate::moto::{self, Call};
 use crate::template::{Api, App};
-use crate::usage_plans::{ApiKey, Period, UsagePlan};
+use crate::usage_plans::{ApiKey, UsagePlan};
 
 /// How often the keys are read back from moto.
 pub const LOOK_EVERY: Duration = Duration::from_millis(250);
@@ -97,12 +97,8 @@ impl Mirror {
                 body["throttle"] = json!({ "rateLimit": t.rate, "burstLimit": t.burst });
             }
             if let Some(q) = plan.quota {
-                let period = match q.period {
-                    Period::Day => "DAY",
-                    Period::Week => "WEEK",
-                    Period::Month => "MONTH",
-                };
-                body["quota"] = json!({ "limit": q.limit, "period": period, "offset": q.offset });
+                body["quota"] =
+                    json!({ "limit": q.limit, "period": q.period.api_name(), "offset": q.offset });
             }
             let created = call(endpoint, region, "POST", "/usageplans", Some(&body))
                 .await

@@ -23,6 +23,24 @@ pub enum Period {
     Month,
 }
 
+impl Period {
+    /// API Gateway's name of it (`Quota.Period`): `DAY`, `WEEK` or `MONTH`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Period::Day => "DAY",
+            Period::Week => "WEEK",
+            Period::Month => "MONTH",
+        }
+    }
+
+    /// The period API Gateway names `name`.
+    pub fn from_api_name(name: &str) -> Option<Period> {
+        [Period::Day, Period::Week, Period::Month]
+            .into_iter()
+            .find(|p| p.api_name() == name)
+    }
+}
+
 /// `Quota` of a usage plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {

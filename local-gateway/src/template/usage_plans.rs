@@ -171,17 +171,11 @@ impl Reader<'_> {
 
     fn quota(&self, quota: &Value) -> Result<Quota, String> {
         let limit = self.count(quota, "Limit")?.ok_or("Quota has no Limit")?;
-        let period = match quota
-            .get("Period")
-            .map(|p| self.string(p))
-            .transpose()?
+        let named = quota.get("Period").map(|p| self.string(p)).transpose()?;
+        let period = named
             .as_deref()
-        {
-            Some("DAY") => Period::Day,
-            Some("WEEK") => Period::Week,
-            Some("MONTH") => Period::Month,
-            other => return Err(format!("Quota.Period {other:?} is not DAY, WEEK or MONTH")),
-        };
+            .and_then(Period::from_api_name)
+            .ok_or_else(|| format!("Quota.Period {named:?} is not DAY, WEEK or MONTH"))?;
         let offset = self.count(quota, "Offset")?.unwrap_or(0);
         Ok(Quota {
             limit,
