@@ -21,8 +21,13 @@ fuzz_target!(|data: &[u8]| {
                 TokenKind::Session => panic!("a session is never opaque"),
             };
             let body = token.strip_prefix(prefix).expect("the prefix of its kind");
-            assert!(!body.is_empty() && body.len() <= MAX_OPAQUE_CHARS, "{token:?}");
-            assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(
+                !body.is_empty() && body.len() <= MAX_OPAQUE_CHARS,
+                "{token:?}"
+            );
+            assert!(body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         }
     }
 
@@ -31,14 +36,21 @@ fuzz_target!(|data: &[u8]| {
         let status = 100 + u16::from_le_bytes([data[0], data[1]]) % 500;
         // The body doubles as the Retry-After header, so hostile headers are read too.
         let retry_after = std::str::from_utf8(&data[2..]).ok().map(str::to_string);
-        let reply = Ok(Reply { status, body: data[2..].to_vec(), retry_after });
+        let reply = Ok(Reply {
+            status,
+            body: data[2..].to_vec(),
+            retry_after,
+        });
         for kind in [TokenKind::ApiKey, TokenKind::Machine, TokenKind::OAuth] {
             let endpoint = endpoint(kind).expect("an opaque kind");
             let now_ms = 1_800_000_000_000;
             let answer = judge(&endpoint, &reply, now_ms);
             if let Answer::RateLimited(seconds) = answer {
                 assert_eq!(status, 429);
-                assert!((1..=MAX_RETRY_AFTER_SECONDS).contains(&seconds), "{seconds}");
+                assert!(
+                    (1..=MAX_RETRY_AFTER_SECONDS).contains(&seconds),
+                    "{seconds}"
+                );
             }
             if let Answer::Verified(record) = answer {
                 assert_eq!(status, 200);

@@ -40,15 +40,22 @@ fuzz_target!(|data: &str| {
                 "o": {"id": "org_1", "rol": "admin", "per": "manage", "fpm": "1"},
                 "fea": "o:tasks", "pla": "o:pro,u:pro", "fva": [0, 0], "org_id": "org_1"});
             for (kind, base) in [
-                (TokenKind::Machine, serde_json::json!({"sub": "mch_2worker"})),
-                (TokenKind::OAuth, serde_json::json!({"sub": "user_1", "client_id": "client_1", "scope": "tasks:read"})),
+                (
+                    TokenKind::Machine,
+                    serde_json::json!({"sub": "mch_2worker"}),
+                ),
+                (
+                    TokenKind::OAuth,
+                    serde_json::json!({"sub": "user_1", "client_id": "client_1", "scope": "tasks:read"}),
+                ),
             ] {
                 let mut rich = base.clone();
                 for (k, v) in session_claims.as_object().unwrap() {
                     rich[k] = v.clone();
                 }
                 let grants = |claims: &serde_json::Value| {
-                    let claims = Claims::of_kind(kind, claims.as_object().cloned().unwrap_or_default());
+                    let claims =
+                        Claims::of_kind(kind, claims.as_object().cloned().unwrap_or_default());
                     let credential = Credential::from_claims(&claims, &config.role_claim);
                     config
                         .rules
@@ -58,7 +65,11 @@ fuzz_target!(|data: &str| {
                         .map(|s| s.to_string())
                         .collect::<Vec<_>>()
                 };
-                assert_eq!(grants(&base), grants(&rich), "{kind:?} grants changed with session claims: {rules}");
+                assert_eq!(
+                    grants(&base),
+                    grants(&rich),
+                    "{kind:?} grants changed with session claims: {rules}"
+                );
             }
         }
         if let Ok(config) = Config::from_lookup(lookup) {

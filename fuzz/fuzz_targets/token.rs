@@ -47,7 +47,10 @@ fuzz_target!(|token: &str| {
         let Ok(claims) = every.config().verifier.verify(token, place, common::NOW) else {
             continue;
         };
-        assert!(common::genuinely_signed(token), "accepted a forged token: {token}");
+        assert!(
+            common::genuinely_signed(token),
+            "accepted a forged token: {token}"
+        );
         let kind = claims.kind();
         assert!(
             place == Place::Authorization || kind == TokenKind::Session,

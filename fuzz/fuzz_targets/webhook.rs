@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
 
     // The headers and the body: `id \n timestamp \n signatures \n body`.
     let mut parts = data.splitn(4, |b| *b == b'\n');
-    let (Some(id), Some(timestamp), Some(signatures)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(id), Some(timestamp), Some(signatures)) = (parts.next(), parts.next(), parts.next())
+    else {
         return;
     };
     let body = parts.next().unwrap_or_default();
@@ -35,8 +36,15 @@ fuzz_target!(|data: &[u8]| {
     let secret = SigningSecret::parse(SECRET).expect("the dev secret");
     let verified = secret.verify(text(id), text(timestamp), text(signatures), body, NOW);
     if verified.is_ok() {
-        let (id, timestamp, signatures) = (text(id).unwrap(), text(timestamp).unwrap(), text(signatures).unwrap());
-        let stamp: i64 = timestamp.trim().parse().expect("a verified timestamp is a number");
+        let (id, timestamp, signatures) = (
+            text(id).unwrap(),
+            text(timestamp).unwrap(),
+            text(signatures).unwrap(),
+        );
+        let stamp: i64 = timestamp
+            .trim()
+            .parse()
+            .expect("a verified timestamp is a number");
         assert!((NOW - stamp).abs() <= 300, "a stale delivery was accepted");
         let genuine = secret.sign(id.trim(), stamp, body);
         assert!(

@@ -273,7 +273,7 @@ impl Gateway {
         let source = events::method_arn(api, &request);
         if !route.preflight
             && api.needs_permissions
-            && !self.app.may_invoke(&route.function, &source)
+            && !crate::permissions::may_invoke(&self.app, &route.function, &source)
         {
             let why = format!(
                 "no AWS::Lambda::Permission lets API Gateway invoke {} from {source}",
@@ -399,7 +399,9 @@ impl Gateway {
             api.id,
             crate::template::derived_api_id(&authorizer.name)
         );
-        if api.needs_permissions && !self.app.may_invoke(&authorizer.function, &source) {
+        if api.needs_permissions
+            && !crate::permissions::may_invoke(&self.app, &authorizer.function, &source)
+        {
             return Err(AuthStep::Error(format!(
                 "no AWS::Lambda::Permission lets API Gateway invoke the authorizer {} from {source}",
                 authorizer.function

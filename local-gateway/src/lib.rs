@@ -1,7 +1,7 @@
 //! `local-gateway`: the SAM template's APIs on localhost, behind the real authorizer, with API
 //! Gateway's semantics and no Docker. See ARCHITECTURE.md.
 //!
-//! `template` reads the app (through `yaml`); `dynamodb` creates its tables on a local
+//! `template` (the `sam-template` crate) reads the app; `dynamodb` creates its tables on a local
 //! DynamoDB-compatible server; `functions` runs each function under its own Lambda Runtime API;
 //! `gateway` is API Gateway's request path (with `routing` and `events`, policies evaluated by
 //! `authorizer::policy`); `server` is the HTTP side.
@@ -17,15 +17,18 @@ pub mod functions;
 pub mod gateway;
 pub mod logs;
 pub mod moto;
+pub mod permissions;
 pub mod report;
 pub mod routing;
 pub mod runtime_keys;
 pub mod runtimes;
 pub mod server;
-pub mod template;
 pub mod usage_plans;
 pub mod watch;
-pub mod yaml;
+
+/// The template reader (its own crate, `sam-template`), under the names the modules use.
+pub use sam_template as template;
+pub use sam_template::yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

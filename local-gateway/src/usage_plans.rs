@@ -6,146 +6,14 @@
 //! count. Quotas run over calendar UTC periods (days from 00:00, weeks from Sunday, months from
 //! the 1st); `Offset` requests are taken off the limit in the period local-gateway starts in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::template::Throttle;
+pub use sam_template::usage_plans::{ApiKey, Period, PlanStage, Quota, UsagePlan, UsagePlans};
 
 /// The header API Gateway reads keys from with `ApiKeySourceType: HEADER`.
 pub const API_KEY_HEADER: &str = "x-api-key";
-
-/// A quota's period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    Day,
-    Week,
-    Month,
-}
-
-impl Period {
-    /// API Gateway's name of it (`Quota.Period`): `DAY`, `WEEK` or `MONTH`.
-    pub fn api_name(self) -> &'static str {
-        match self {
-            Period::Day => "DAY",
-            Period::Week => "WEEK",
-            Period::Month => "MONTH",
-        }
-    }
-
-    /// The period API Gateway names `name`.
-    pub fn from_api_name(name: &str) -> Option<Period> {
-        [Period::Day, Period::Week, Period::Month]
-            .into_iter()
-            .find(|p| p.api_name() == name)
-    }
-}
-
-/// `Quota` of a usage plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub limit: u64,
-    pub period: Period,
-    /// Requests taken off the limit in the first period.
-    pub offset: u64,
-}
-
-/// One stage a plan covers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanStage {
-    /// The API's logical name.
-    pub api: String,
-    pub stage: String,
-    /// `ApiStages[].Throttle`: `/resource/path/METHOD` → the method's own throttle.
-    pub method_throttles: BTreeMap<String, Throttle>,
-}
-
-/// An `AWS::ApiGateway::UsagePlan`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UsagePlan {
-    /// Its `UsagePlanName`, else its logical name.
-    pub name: String,
-    pub stages: Vec<PlanStage>,
-    pub throttle: Option<Throttle>,
-    pub quota: Option<Quota>,
-}
-
-/// An `AWS::ApiGateway::ApiKey`, with the plans its `UsagePlanKey`s put it in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiKey {
-    pub name: String,
-    pub value: String,
-    pub enabled: bool,
-    /// Indexes into `UsagePlans::plans`.
-    pub plans: Vec<usize>,
-}
-
-/// Every plan and key of the template.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UsagePlans {
-    pub plans: Vec<UsagePlan>,
-    pub keys: Vec<ApiKey>,
-}
-
-impl UsagePlans {
-    /// Adds a nested stack's plans and keys; its APIs are named `stack/Api` in the app (`stack`
-    /// empty: already named). Key values stay unique, as API Gateway keeps them.
-    pub fn merge(&mut self, nested: &UsagePlans, stack: &str) -> Result<(), String> {
-        let offset = self.plans.len();
-        self.plans
-            .extend(nested.plans.iter().cloned().map(|mut plan| {
-                for stage in &mut plan.stages {
-                    if !stack.is_empty() {
-                        stage.api = format!("{stack}/{}", stage.api);
-                    }
-                }
-                plan
-            }));
-        for key in &nested.keys {
-            if self.keys.iter().any(|k| k.value == key.value) {
-                return Err(format!(
-                    "API key {} of {stack} has the Value of another key; API Gateway keeps key \
-                     values unique per account and region",
-                    key.name
-                ));
-            }
-            let mut key = key.clone();
-            key.plans.iter_mut().for_each(|p| *p += offset);
-            self.keys.push(key);
-        }
-        Ok(())
-    }
-
-    /// The start-up lines: each plan's limits, stages and how many keys (never their values).
-    pub fn describe(&self) -> Vec<String> {
-        self.plans
-            .iter()
-            .enumerate()
-            .map(|(index, plan)| {
-                let throttle = plan.throttle.map_or("no throttle".to_string(), |t| {
-                    format!("{} requests/s, burst {}", t.rate, t.burst)
-                });
-                let quota = plan.quota.map_or("no quota".to_string(), |q| {
-                    let period = match q.period {
-                        Period::Day => "day",
-                        Period::Week => "week (from Sunday)",
-                        Period::Month => "month",
-                    };
-                    format!("{} requests per {period} (UTC)", q.limit)
-                });
-                let stages: Vec<String> =
-                    plan.stages.iter().map(|s| format!("{} {}", s.api, s.stage)).collect();
-                let keys = self.keys.iter().filter(|k| k.plans.contains(&index));
-                let (enabled, disabled) = keys.fold((0, 0), |(e, d), k| if k.enabled { (e + 1, d) } else { (e, d + 1) });
-                format!(
-                    "usage plan {}: {throttle}, {quota}, on {}; {enabled} enabled API key(s), {disabled} disabled",
-                    plan.name,
-                    stages.join(", ")
-                )
-            })
-            .collect()
-    }
-}
 
 /// What the usage plans say about one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,6 +187,8 @@ fn period_start(period: Period, now: SystemTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Throttle;
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     const DAY: u64 = 86_400;

@@ -1,9 +1,13 @@
-//! `template.yaml` → the APIs, routes, authorizers and functions to run.
+//! `template.yaml` → the APIs, routes, authorizers, functions, layers, tables and usage plans
+//! that local-gateway runs: plain values, read once at start.
 //!
-//! Read by resource family, each a small reader over the same `Reader`: `functions`,
-//! `sam_api` (SAM's `Api`/`HttpApi` and the routes of functions' events), `cors`, `tables`,
-//! and `intrinsics` (`!Ref`, `!Sub`, `!GetAtt`, …). This module holds the values they produce
-//! and the dispatch by resource type.
+//! Read by resource family, each a small reader over the same `Reader`: `functions` (with their
+//! layers and `runtime`), `sam_api` (SAM's `Api`/`HttpApi` and the routes of functions' events),
+//! `raw_rest` and `raw_http` (the `AWS::ApiGateway*` resources), `cors`, `tables`,
+//! `usage_plans`, `nested` (applications), and `intrinsics` (`!Ref`, `!Sub`, `!GetAtt`, …) over
+//! `yaml` (CloudFormation's short-form tags). This crate holds the values they produce and the
+//! dispatch by resource type. It is its own crate, with three dependencies (serde_json, saphyr,
+//! regex) and no I/O beyond reading the template's files, so the fuzz targets check it quickly.
 //!
 //! Everything is read from the template; nothing is written down a second time. Whatever the
 //! gateway does not understand stops it at start with an error that names the construct, so a
@@ -22,9 +26,11 @@ mod permissions;
 mod raw;
 mod raw_http;
 mod raw_rest;
+pub mod runtime;
 mod sam_api;
 mod tables;
-mod usage_plans;
+pub mod usage_plans;
+pub mod yaml;
 
 /// Settings that are not in the template: what `--parameter-overrides`, `--region` and friends say.
 #[derive(Debug, Clone)]
@@ -66,7 +72,7 @@ pub struct Function {
     pub name: String,
     /// `arn:aws:lambda:{region}:{account}:function:{name}`.
     pub arn: String,
-    pub runtime: crate::runtimes::Runtime,
+    pub runtime: crate::runtime::Runtime,
     pub code: Code,
     /// `Handler`: `file.export` (Node), `module.function` (Python), `bootstrap` (provided).
     pub handler: String,
@@ -202,6 +208,14 @@ pub struct Throttle {
 impl Throttle {
     /// Takes a token at `now` from `bucket` (tokens left, when last refilled; `None`: a new,
     /// full bucket), refilling it first; `false` when none is left (API Gateway's 429).
+    /// A rate or burst as the template writes it: a finite number of requests, not negative
+    /// (`inf` and `1e999` parse as numbers, but no API Gateway setting takes them).
+    pub(crate) fn number(text: &str) -> Option<f64> {
+        text.parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    }
+
     pub fn take(
         &self,
         bucket: &mut Option<(f64, std::time::Instant)>,
@@ -369,18 +383,6 @@ pub struct App {
     pub notes: Vec<String>,
     /// REST usage plans and API keys (`AWS::ApiGateway::UsagePlan`, `ApiKey`, `UsagePlanKey`).
     pub usage_plans: crate::usage_plans::UsagePlans,
-}
-
-impl App {
-    /// True when API Gateway may invoke `function` from `source_arn` (an `execute-api` ARN).
-    pub fn may_invoke(&self, function: &str, source_arn: &str) -> bool {
-        self.permissions.iter().any(|p| {
-            p.function == function
-                && p.source_arn
-                    .as_deref()
-                    .is_none_or(|pattern| authorizer::rules::wildcard_match(pattern, source_arn))
-        })
-    }
 }
 
 /// The raw API Gateway resources, read API by API.
@@ -676,7 +678,7 @@ pub(crate) fn properties(resource: &Value) -> &Map<String, Value> {
 }
 
 /// An API Gateway static value, written `'value'` in a template: the text inside the quotes.
-pub(super) fn static_value(text: &str) -> Option<&str> {
+pub(crate) fn static_value(text: &str) -> Option<&str> {
     text.strip_prefix('\'')?.strip_suffix('\'')
 }
 
@@ -691,7 +693,7 @@ pub(crate) fn scalar(value: &Value) -> Result<String, String> {
 
 impl Reader<'_> {
     /// The resources whose `Condition` is false: they do not exist.
-    pub(super) fn absent_resources(&self) -> Result<Vec<String>, String> {
+    pub(crate) fn absent_resources(&self) -> Result<Vec<String>, String> {
         let mut absent = Vec::new();
         for (name, resource) in self.resources {
             if let Some(condition) = resource.get("Condition") {
@@ -711,7 +713,7 @@ impl Reader<'_> {
 
     /// The id of API `name` in ARNs: `--api-id` (by its name, `Stack/Api` when nested), else
     /// derived from the name, so that two nested stacks' `Api`s get different ids.
-    pub(super) fn api_id(&self, name: &str) -> String {
+    pub(crate) fn api_id(&self, name: &str) -> String {
         let full = format!("{}{name}", self.settings.stack);
         match self.settings.api_ids.get(&full) {
             Some(id) => id.clone(),
@@ -734,7 +736,7 @@ impl Reader<'_> {
 
     /// A route's `TimeoutInMillis`: 50 ms up to API Gateway's maximum, 29 s on REST and 30 s
     /// on HTTP APIs; `None` when absent.
-    pub(super) fn integration_timeout(
+    pub(crate) fn integration_timeout(
         &self,
         value: Option<&Value>,
         kind: ApiKind,
@@ -754,7 +756,7 @@ impl Reader<'_> {
     }
 
     /// A REST API's `ApiKeySourceType` (raw and SAM alike): `HEADER` unless it says otherwise.
-    pub(super) fn api_key_source(
+    pub(crate) fn api_key_source(
         &self,
         props: &Map<String, Value>,
     ) -> Result<ApiKeySource, String> {
@@ -774,7 +776,7 @@ impl Reader<'_> {
 
     /// A boolean property: `true` or `false` (a string or a boolean, or a parameter's value);
     /// absent is `false`, as CloudFormation defaults these.
-    pub(super) fn flag(&self, props: &Map<String, Value>, key: &str) -> Result<bool, String> {
+    pub(crate) fn flag(&self, props: &Map<String, Value>, key: &str) -> Result<bool, String> {
         match props
             .get(key)
             .map(|v| self.string(v))
@@ -788,12 +790,12 @@ impl Reader<'_> {
     }
 
     /// The logical id a `!Ref` names, without resolving it.
-    pub(super) fn ref_name<'v>(&self, value: &'v Value) -> Option<&'v str> {
+    pub(crate) fn ref_name<'v>(&self, value: &'v Value) -> Option<&'v str> {
         value.get("Ref").and_then(Value::as_str)
     }
 
     /// Every resource of type `kind` whose property `key` is `!Ref owner`.
-    pub(super) fn owned_by<'s>(
+    pub(crate) fn owned_by<'s>(
         &'s self,
         kind: &'s str,
         key: &'s str,
@@ -806,7 +808,7 @@ impl Reader<'_> {
     }
 
     /// Every resource of type `kind`.
-    pub(super) fn of_type<'s>(
+    pub(crate) fn of_type<'s>(
         &'s self,
         kind: &'s str,
     ) -> impl Iterator<Item = (&'s String, &'s Value)> + 's {
@@ -816,7 +818,7 @@ impl Reader<'_> {
     }
 
     /// Refuses any property of `resource` not in `known` or `ignored`.
-    pub(super) fn known_properties(
+    pub(crate) fn known_properties(
         &self,
         what: &str,
         resource: &Value,

@@ -1,9 +1,140 @@
-//! `AWS::ApiGateway::UsagePlan`, `ApiKey` and `UsagePlanKey` → `UsagePlans`. A key in two plans
-//! that cover one stage is refused, as API Gateway refuses it; so is any property that would
-//! change the answers and is not emulated.
+//! `AWS::ApiGateway::UsagePlan`, `ApiKey` and `UsagePlanKey` → `UsagePlans`, the plain values
+//! local-gateway's meter applies. A key in two plans that cover one stage is refused, as API
+//! Gateway refuses it; so is any property that would change the answers and is not emulated.
 
 use super::*;
-use crate::usage_plans::{ApiKey, Period, PlanStage, Quota, UsagePlan, UsagePlans};
+
+/// A quota's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    /// API Gateway's name of it (`Quota.Period`): `DAY`, `WEEK` or `MONTH`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Period::Day => "DAY",
+            Period::Week => "WEEK",
+            Period::Month => "MONTH",
+        }
+    }
+
+    /// The period API Gateway names `name`.
+    pub fn from_api_name(name: &str) -> Option<Period> {
+        [Period::Day, Period::Week, Period::Month]
+            .into_iter()
+            .find(|p| p.api_name() == name)
+    }
+}
+
+/// `Quota` of a usage plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u64,
+    pub period: Period,
+    /// Requests taken off the limit in the first period.
+    pub offset: u64,
+}
+
+/// One stage a plan covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanStage {
+    /// The API's logical name.
+    pub api: String,
+    pub stage: String,
+    /// `ApiStages[].Throttle`: `/resource/path/METHOD` → the method's own throttle.
+    pub method_throttles: BTreeMap<String, Throttle>,
+}
+
+/// An `AWS::ApiGateway::UsagePlan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlan {
+    /// Its `UsagePlanName`, else its logical name.
+    pub name: String,
+    pub stages: Vec<PlanStage>,
+    pub throttle: Option<Throttle>,
+    pub quota: Option<Quota>,
+}
+
+/// An `AWS::ApiGateway::ApiKey`, with the plans its `UsagePlanKey`s put it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub name: String,
+    pub value: String,
+    pub enabled: bool,
+    /// Indexes into `UsagePlans::plans`.
+    pub plans: Vec<usize>,
+}
+
+/// Every plan and key of the template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsagePlans {
+    pub plans: Vec<UsagePlan>,
+    pub keys: Vec<ApiKey>,
+}
+
+impl UsagePlans {
+    /// Adds a nested stack's plans and keys; its APIs are named `stack/Api` in the app (`stack`
+    /// empty: already named). Key values stay unique, as API Gateway keeps them.
+    pub fn merge(&mut self, nested: &UsagePlans, stack: &str) -> Result<(), String> {
+        let offset = self.plans.len();
+        self.plans
+            .extend(nested.plans.iter().cloned().map(|mut plan| {
+                for stage in &mut plan.stages {
+                    if !stack.is_empty() {
+                        stage.api = format!("{stack}/{}", stage.api);
+                    }
+                }
+                plan
+            }));
+        for key in &nested.keys {
+            if self.keys.iter().any(|k| k.value == key.value) {
+                return Err(format!(
+                    "API key {} of {stack} has the Value of another key; API Gateway keeps key \
+                     values unique per account and region",
+                    key.name
+                ));
+            }
+            let mut key = key.clone();
+            key.plans.iter_mut().for_each(|p| *p += offset);
+            self.keys.push(key);
+        }
+        Ok(())
+    }
+
+    /// The start-up lines: each plan's limits, stages and how many keys (never their values).
+    pub fn describe(&self) -> Vec<String> {
+        self.plans
+            .iter()
+            .enumerate()
+            .map(|(index, plan)| {
+                let throttle = plan.throttle.map_or("no throttle".to_string(), |t| {
+                    format!("{} requests/s, burst {}", t.rate, t.burst)
+                });
+                let quota = plan.quota.map_or("no quota".to_string(), |q| {
+                    let period = match q.period {
+                        Period::Day => "day",
+                        Period::Week => "week (from Sunday)",
+                        Period::Month => "month",
+                    };
+                    format!("{} requests per {period} (UTC)", q.limit)
+                });
+                let stages: Vec<String> =
+                    plan.stages.iter().map(|s| format!("{} {}", s.api, s.stage)).collect();
+                let keys = self.keys.iter().filter(|k| k.plans.contains(&index));
+                let (enabled, disabled) = keys.fold((0, 0), |(e, d), k| if k.enabled { (e + 1, d) } else { (e, d + 1) });
+                format!(
+                    "usage plan {}: {throttle}, {quota}, on {}; {enabled} enabled API key(s), {disabled} disabled",
+                    plan.name,
+                    stages.join(", ")
+                )
+            })
+            .collect()
+    }
+}
 
 const PLAN_PROPERTIES: [&str; 4] = ["ApiStages", "Throttle", "Quota", "UsagePlanName"];
 const KEY_PROPERTIES: [&str; 3] = ["Value", "Enabled", "Name"];
@@ -135,7 +266,7 @@ impl Reader<'_> {
         let api = stage
             .get("ApiId")
             .and_then(|v| self.ref_name(v))
-            .filter(|n| apis.iter().any(|a| a.name == *n && a.kind == ApiKind::Rest))
+            .and_then(|n| apis.iter().find(|a| a.name == n && a.kind == ApiKind::Rest))
             .ok_or("ApiStages: ApiId must be !Ref a REST API of this template")?;
         let stage_name = match stage.get("Stage") {
             Some(value) => match self.ref_name(value).and_then(|n| self.resources.get(n)) {
@@ -148,6 +279,14 @@ impl Reader<'_> {
             },
             None => return Err("ApiStages: an entry has no Stage".into()),
         };
+        // CloudFormation refuses a plan on a stage the API does not have; a plan kept here on
+        // such a stage would never meter anything, and its keys would get 403 without a reason.
+        if stage_name != api.stage {
+            return Err(format!(
+                "ApiStages: API {} has no stage {stage_name:?} (its stage is {:?})",
+                api.name, api.stage
+            ));
+        }
         let mut method_throttles = BTreeMap::new();
         for (method, throttle) in stage
             .get("Throttle")
@@ -163,7 +302,7 @@ impl Reader<'_> {
             method_throttles.insert(method.clone(), self.plan_throttle(throttle)?);
         }
         Ok(PlanStage {
-            api: api.to_string(),
+            api: api.name.clone(),
             stage: stage_name,
             method_throttles,
         })
@@ -249,9 +388,7 @@ impl Reader<'_> {
                     .get(key)
                     .ok_or_else(|| format!("Throttle has no {key}"))?,
             )?;
-            text.parse::<f64>()
-                .ok()
-                .filter(|n| *n >= 0.0)
+            Throttle::number(&text)
                 .ok_or_else(|| format!("Throttle.{key} {text:?} is not a number of requests"))
         };
         Ok(Throttle {
@@ -299,5 +436,74 @@ impl Reader<'_> {
             enabled,
             plans: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{App, Settings};
+
+    /// A REST API on stage `prod` with one route, then `resources`.
+    fn read(resources: &str) -> Result<App, String> {
+        let template = format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {{ StageName: prod }}
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {{ BuildProperties: {{ Binary: tasks }} }}
+    Properties:
+      Events:
+        Get: {{ Type: Api, Properties: {{ RestApiId: !Ref Api, Path: /tasks, Method: GET }} }}
+{resources}"
+        );
+        App::from_template(&template, &Settings::default())
+    }
+
+    fn plan(stage: &str, throttle: &str) -> String {
+        format!(
+            "  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{{ ApiId: !Ref Api, Stage: {stage} }}]
+      Throttle: {throttle}
+"
+        )
+    }
+
+    #[test]
+    fn a_plan_on_the_apis_stage_is_read() {
+        let app = read(&plan("prod", "{ RateLimit: 1.5, BurstLimit: 2 }")).unwrap();
+        let plan = &app.usage_plans.plans[0];
+        assert_eq!(
+            (plan.stages[0].api.as_str(), plan.stages[0].stage.as_str()),
+            ("Api", "prod")
+        );
+        assert_eq!(plan.throttle.map(|t| (t.rate, t.burst)), Some((1.5, 2.0)));
+    }
+
+    /// Found by the `usage_plans` fuzz target: a plan on a stage the API does not have was kept,
+    /// and never metered anything. CloudFormation refuses it.
+    #[test]
+    fn a_plan_on_a_stage_the_api_does_not_have_is_refused() {
+        let error = read(&plan("p2od", "{ RateLimit: 1, BurstLimit: 2 }")).unwrap_err();
+        assert!(error.contains("API Api has no stage \"p2od\""), "{error}");
+    }
+
+    #[test]
+    fn a_throttle_that_is_not_a_finite_number_is_refused() {
+        for number in ["inf", "\"1e999\"", "-1", "NaN"] {
+            let error = read(&plan(
+                "prod",
+                &format!("{{ RateLimit: {number}, BurstLimit: 2 }}"),
+            ))
+            .unwrap_err();
+            assert!(
+                error.contains("is not a number of requests"),
+                "{number}: {error}"
+            );
+        }
     }
 }

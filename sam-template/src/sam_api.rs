@@ -193,10 +193,7 @@ impl Reader<'_> {
             settings
                 .get(key)
                 .map(|v| {
-                    self.string(v)?
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|n| *n >= 0.0)
+                    Throttle::number(&self.string(v)?)
                         .ok_or_else(|| format!("{key} must be a number"))
                 })
                 .transpose()

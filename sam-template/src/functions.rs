@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::runtimes::{Language, Runtime};
+use crate::runtime::{Language, Runtime};
 
 /// Function properties that do not change how a local invocation behaves.
 const IGNORED_FUNCTION_PROPERTIES: [&str; 9] = [
