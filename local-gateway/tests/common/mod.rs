@@ -235,6 +235,10 @@ impl Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
+        // A failing test shows what the gateway and its functions said: CI's log is all there is.
+        if thread::panicking() {
+            eprintln!("--- the gateway's output ---\n{}", self.output());
+        }
         if self.child.try_wait().ok().flatten().is_none() {
             let _ = Command::new("kill")
                 .args(["-TERM", &self.child.id().to_string()])
