@@ -256,7 +256,8 @@ impl Functions {
             .collect()
     }
 
-    /// Stops every process and waits for it: nothing is left behind.
+    /// Stops every process and waits for it, then removes the scratch directory: nothing is
+    /// left behind.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         for pool in self.pools.read().unwrap().values() {
@@ -268,6 +269,7 @@ impl Functions {
                 }
             }
         }
+        self.host.clean_up();
     }
 }
 

@@ -264,11 +264,14 @@ fn ctrl_c_stops_the_gateway_and_every_function_process() {
     let g = gateway();
     let pids: Vec<u32> = g.pids.values().copied().collect();
     assert!(pids.iter().all(|p| alive(*p)));
+    let scratch = g.scratch_dir();
+    assert!(scratch.is_dir());
     assert!(g.stop_with("INT"), "a clean exit");
     assert!(
         pids.iter().all(|p| !alive(*p)),
         "no function process is left behind"
     );
+    assert!(!scratch.exists(), "nor its scratch folder in /tmp");
 }
 
 #[test]

@@ -55,11 +55,23 @@ pub struct Interpreter {
 }
 
 impl Host {
-    /// Looks for `node` and `python3` on `PATH` and makes the scratch directory.
+    /// Looks for `node` and `python3` on `PATH`, makes the scratch directory and writes the
+    /// bootstraps into it.
+    ///
+    /// The bootstraps are written here, once, before any process starts: rewritten at each
+    /// launch, a process still starting could read a file another launch had just truncated
+    /// (an empty module runs, exits 0, and fails the function's first invocation).
     pub fn new(bin_dir: PathBuf, sdk: PathBuf) -> Result<Host, String> {
         let scratch = std::env::temp_dir().join(format!("local-gateway-{}", std::process::id()));
+        // A folder named for this process id is an earlier gateway's (ids are reused; one
+        // killed outright could not remove it): start empty.
+        let _ = std::fs::remove_dir_all(&scratch);
         std::fs::create_dir_all(&scratch)
             .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+        for (name, text) in node::BOOTSTRAP_FILES.iter().chain(python::BOOTSTRAP_FILES) {
+            std::fs::write(scratch.join(name), text)
+                .map_err(|e| format!("cannot write {}: {e}", scratch.join(name).display()))?;
+        }
         Ok(Host {
             bin_dir,
             scratch,
@@ -177,9 +189,16 @@ fn wrap(function: &Function, launch: &mut Launch) -> Result<(), String> {
     Ok(())
 }
 
+impl Host {
+    /// Removes the scratch directory; call it once no process of this host runs.
+    pub fn clean_up(&self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
 impl Drop for Host {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.scratch);
+        self.clean_up();
     }
 }
 
@@ -263,6 +282,61 @@ fn which(program: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The only test that makes a `Host`: its scratch directory is named for this process.
+    #[test]
+    fn the_bootstraps_are_written_once_and_the_scratch_directory_starts_and_ends_empty() {
+        let scratch = std::env::temp_dir().join(format!("local-gateway-{}", std::process::id()));
+        std::fs::create_dir_all(scratch.join("pycache-0")).unwrap();
+        std::fs::write(scratch.join("pycache-0/stale.pyc"), "an earlier gateway's").unwrap();
+        let code = std::env::temp_dir().join(format!("host-code-{}", std::process::id()));
+        std::fs::create_dir_all(&code).unwrap();
+
+        let host = Host::new(code.clone(), code.clone()).unwrap();
+        assert!(
+            !scratch.join("pycache-0").exists(),
+            "a stale folder is removed"
+        );
+        // A mark at the end of each bootstrap: a launch that wrote them again would drop it.
+        let files = [
+            "node_bootstrap.mjs",
+            "node_hooks.mjs",
+            "python_bootstrap.py",
+        ];
+        for name in files {
+            let text = std::fs::read_to_string(scratch.join(name)).unwrap();
+            assert!(!text.is_empty());
+            std::fs::write(scratch.join(name), text + "\n// mark\n").unwrap();
+        }
+        // Launches while other processes start: nothing they read may change under them.
+        for runtime in ["nodejs22.x", "python3.12", "nodejs24.x", "python3.13"] {
+            let function = Function {
+                name: "F".into(),
+                arn: "arn:aws:lambda:us-east-1:123456789012:function:F".into(),
+                runtime: Runtime::parse("F", Some(runtime)).unwrap(),
+                code: crate::template::Code::Dir(code.clone()),
+                handler: "app.handler".into(),
+                layers: Vec::new(),
+                memory_mb: 128,
+                log_format: crate::template::LogFormat::Text,
+                environment: BTreeMap::new(),
+                timeout: std::time::Duration::from_secs(3),
+                reserved_concurrency: None,
+                max_concurrency: None,
+            };
+            if host.interpreter(function.runtime.language).is_some() {
+                host.launch(&function).unwrap();
+            }
+        }
+        for name in files {
+            let text = std::fs::read_to_string(scratch.join(name)).unwrap();
+            assert!(text.ends_with("// mark\n"), "{name} was written again");
+        }
+
+        host.clean_up();
+        assert!(!scratch.exists());
+        std::fs::remove_dir_all(code).unwrap();
+    }
 
     #[test]
     fn runtimes_lambda_supports_run_and_others_say_what_to_do() {

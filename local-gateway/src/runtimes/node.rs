@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 use super::{layers, Host, Interpreter, Language, Launch};
 use crate::template::{Code, Function};
 
-const BOOTSTRAP: &str = include_str!("node_bootstrap.mjs");
-const HOOKS: &str = include_str!("node_hooks.mjs");
+/// The bootstrap and its resolve hook, written into the scratch directory by `Host::new`.
+pub(super) const BOOTSTRAP_FILES: &[(&str, &str)] = &[
+    ("node_bootstrap.mjs", include_str!("node_bootstrap.mjs")),
+    ("node_hooks.mjs", include_str!("node_hooks.mjs")),
+];
 
 pub(super) fn find() -> Option<Interpreter> {
     super::version_of("node", &["--version"])
@@ -25,11 +28,7 @@ pub(super) fn launch(function: &Function, host: &Host) -> Result<Launch, String>
             function.name
         ));
     };
-    let bootstrap = host.scratch.join("node_bootstrap.mjs");
-    for (name, text) in [("node_bootstrap.mjs", BOOTSTRAP), ("node_hooks.mjs", HOOKS)] {
-        std::fs::write(host.scratch.join(name), text)
-            .map_err(|e| format!("cannot write the Node.js bootstrap: {e}"))?;
-    }
+    let bootstrap = host.scratch.join(BOOTSTRAP_FILES[0].0);
     // Lambda's NODE_PATH: the layers, the runtime's SDK, the task root.
     let mut paths = layers::node_paths(&function.layers, function.runtime.version);
     paths.push(host.sdk.join("nodejs/node_modules"));

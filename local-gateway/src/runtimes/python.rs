@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use super::{layers, Host, Interpreter, Language, Launch};
 use crate::template::{Code, Function};
 
-const BOOTSTRAP: &str = include_str!("python_bootstrap.py");
+/// The bootstrap, written into the scratch directory by `Host::new`.
+pub(super) const BOOTSTRAP_FILES: &[(&str, &str)] =
+    &[("python_bootstrap.py", include_str!("python_bootstrap.py"))];
 
 pub(super) fn find() -> Option<Interpreter> {
     super::version_of("python3", &["--version"])
@@ -24,9 +26,7 @@ pub(super) fn launch(function: &Function, host: &Host) -> Result<Launch, String>
             function.name
         ));
     };
-    let bootstrap = host.scratch.join("python_bootstrap.py");
-    std::fs::write(&bootstrap, BOOTSTRAP)
-        .map_err(|e| format!("cannot write the Python bootstrap: {e}"))?;
+    let bootstrap = host.scratch.join(BOOTSTRAP_FILES[0].0);
     // Lambda's sys.path: the task root (the bootstrap puts it first), the layers, the runtime's
     // boto3.
     let mut paths = layers::python_paths(&function.layers, function.runtime.version);

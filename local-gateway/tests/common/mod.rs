@@ -159,6 +159,11 @@ impl Gateway {
         })
     }
 
+    /// The folder the gateway writes its bootstraps and layer links to while it runs.
+    pub fn scratch_dir(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("local-gateway-{}", self.child.id()))
+    }
+
     pub fn url(&self, api: &str, path: &str) -> String {
         format!("{}{path}", self.urls[api])
     }
