@@ -38,6 +38,29 @@ pub const DEV_OAUTH_AUDIENCE: &str = "https://api.dev-only.example";
 /// issuer's host. Its session cookie is `__session_` + `publishable_key::cookie_suffix`.
 pub const DEV_PUBLISHABLE_KEY: &str = "pk_test_Y2xlcmsuZGV2LW9ubHkuZXhhbXBsZSQ";
 
+/// Builds every binary the end-to-end tests start, once per test process, with the command
+/// scripts/test runs (`cargo test --workspace --no-run`), and returns the folder they are in.
+///
+/// The same command on purpose: cargo resolves features per invocation, so `cargo build -p X`
+/// from a test built X's dependencies again with other features (over a minute of a 2-core CI
+/// run) and replaced the binaries the tests had just been built beside. Inside
+/// `cargo test --workspace` this is fresh in a fraction of a second, and it puts those binaries
+/// back in `target/debug`. Run alone (`cargo test -p tests --test clerk_api`), it first builds
+/// the workspace's tests once.
+pub fn built_binaries() -> &'static std::path::Path {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = std::process::Command::new(env!("CARGO"))
+            .current_dir(&root)
+            .args(["test", "--workspace", "--no-run", "-q"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the workspace's binaries failed");
+        root.join("target/debug")
+    })
+}
+
 /// The demo's `ACCESS_RULES`: the session entries, then the machine ones.
 pub fn dev_access_rules() -> String {
     let mut rules: Vec<Value> = serde_json::from_str(DEV_ACCESS_RULES).expect("rules");

@@ -24,20 +24,8 @@ impl LocalClerk {
 
     /// On a given port (0: any), so that a test can stop it and start it again at the same URL.
     fn start_on(port: u16) -> LocalClerk {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "local-gateway",
-                "--bin",
-                "local-clerk-api",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
         let root = env!("CARGO_MANIFEST_DIR").to_string() + "/..";
-        let mut child = Command::new(root.clone() + "/target/debug/local-clerk-api")
+        let mut child = Command::new(tests::built_binaries().join("local-clerk-api"))
             .args(["--credentials", &(root + "/events/clerk-api.json")])
             .args(["--port", &port.to_string()])
             .stdout(Stdio::piped())

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::channel;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,26 +27,13 @@ pub fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the function binaries (debug, into `bin_dir`) once per test run.
+/// Builds the function binaries (debug, into `bin_dir`) once per test run, with the command
+/// scripts/test runs, so that nothing is built again with other features (`tests::built_binaries`).
 pub fn build_functions() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .current_dir(workspace())
-            .args([
-                "build",
-                "--bins",
-                "-p",
-                "clerk-apigw-authorizer",
-                "-p",
-                "api-handlers",
-                "-p",
-                "tests",
-            ])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the function binaries failed");
-    });
+    assert_eq!(
+        tests::built_binaries().canonicalize().ok(),
+        bin_dir().canonicalize().ok()
+    );
 }
 
 /// A running gateway; stopped (SIGTERM) and reaped on drop.

@@ -106,18 +106,13 @@ pub struct RealAuthorizer {
 }
 
 impl RealAuthorizer {
-    /// Builds the binary if needed and starts it with exactly `env` (plus Lambda's own).
+    /// Builds the binaries if needed and starts this one with exactly `env` (plus Lambda's own).
     pub fn start<K: AsRef<str>, V: AsRef<str>>(env: &[(K, V)]) -> RealAuthorizer {
         let name = "authorizer";
         use std::io::BufRead;
         use std::process::{Command, Stdio};
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "clerk-apigw-authorizer", "--bin", name])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let binary = tests::built_binaries().join(name);
         let api = runtime_api::RuntimeApi::start().unwrap();
-        let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/../target/debug/" + name;
         let mut child = Command::new(binary)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
