@@ -303,6 +303,9 @@ impl Pool {
     }
 }
 
+/// Lambda's limit on a function's init phase, which its `Timeout` does not include.
+const INIT_LIMIT: Duration = Duration::from_secs(10);
+
 /// `Environment::in_flight` of an environment that `retire` has claimed: no invocation fits.
 const RETIRING: usize = usize::MAX / 2;
 
@@ -317,11 +320,13 @@ impl Environment {
     }
 
     fn invoke(&self, event: String) -> Answer {
-        // The process's own deadline is the function's timeout; the supervisor kills it a
-        // little after that, and the wait here outlasts both.
+        // The process's own deadline is the function's timeout, from when it takes the event;
+        // the supervisor kills it a little after that. A cold environment takes the event only
+        // after its init, which Lambda bounds apart (10 s) and does not count in the timeout. The
+        // wait here outlasts all of them.
         let timeout = self.function.timeout;
         let pending = self.api.submit(event, timeout);
-        let reply = pending.wait(timeout + Duration::from_secs(5));
+        let reply = pending.wait(INIT_LIMIT + timeout + Duration::from_secs(5));
         self.report(pending.request_id, reply.as_ref());
         match reply {
             Some(Reply {

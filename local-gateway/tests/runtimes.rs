@@ -580,6 +580,33 @@ fn watch_swaps_a_node_or_python_function_when_its_code_changes() {
     g.wait_for_lines("Hello reloaded (its code or a layer changed)", 3);
 }
 
+/// A function's `Timeout` counts from when its process takes the event, not from the request:
+/// a cold start's init (bounded apart on Lambda, at 10 s) longer than the timeout still answers.
+#[test]
+fn a_slow_init_does_not_count_in_the_function_timeout() {
+    let dir = TempDir::new(&[
+        (
+            "template.yaml",
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Slow:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n      Timeout: 1\n      Events: { E: { Type: HttpApi, Properties: { Path: /slow, Method: GET } } }\n",
+        ),
+        (
+            "src/app.py",
+            "import time\n\ntime.sleep(6.5)\n\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'initialised'}\n",
+        ),
+    ]);
+    let g = Gateway::start(&dir.path("template.yaml"), &[]);
+    let answer = get(&g.url("ServerlessHttpApi", "/slow"), None);
+    assert_eq!((answer.status, answer.body.as_str()), (200, "initialised"));
+    let report = g.wait_for_lines("[Slow] REPORT", 1);
+    let init_ms: f64 = report[0]
+        .split("Init Duration: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .and_then(|ms| ms.parse().ok())
+        .expect("a cold start's REPORT has an Init Duration");
+    assert!(init_ms >= 6000.0, "{}", report[0]);
+}
+
 /// `sam build`'s output runs as it is: its top template (recorded from a real `sam build` of the
 /// sam-init fixture), the functions' folders it copies, and the nested authorizer's template with
 /// `CodeUri` pointing at the arm64 build, whose host build of `BuildProperties.Binary` runs.
