@@ -57,7 +57,10 @@ pub fn built_binaries() -> &'static std::path::Path {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the workspace's binaries failed");
-        root.join("target/debug")
+        // CARGO_TARGET_DIR as cargo reads it (a relative one from the workspace's root).
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), |dir| root.join(dir))
+            .join("debug")
     })
 }
 
