@@ -77,10 +77,8 @@ fn a_changed_source_rebuilds_and_swaps_in_the_new_function_and_a_bad_build_keeps
     );
     write(&dir.join("src/lib.rs"), "// v3\n");
     g.wait_for_lines("the build failed", 1);
-    assert!(
-        !g.lines_with("mismatched types").is_empty(),
-        "the build's error is shown"
-    );
+    // The build's error is shown (its own stream: it may come a little after).
+    g.wait_for_lines("mismatched types", 1);
     assert_eq!(hello().status, 401, "the old one keeps serving");
 
     // A new process that fails its init (the authorizer without a key) keeps the old one.
