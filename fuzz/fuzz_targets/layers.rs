@@ -1,6 +1,6 @@
 //! (7) The template's layers (`AWS::Serverless::LayerVersion`, `AWS::Lambda::LayerVersion`, a
 //! function's `Layers`, `--layer ARN=DIR`): any text read as the resources of a template with one
-//! Node.js API. A panic fails; so does a template read without an error where a function has a
+//! REST API. A panic fails; so does a template read without an error where a function has a
 //! layer that is not a folder, or a `provided` (Rust) function has layers at all.
 #![no_main]
 

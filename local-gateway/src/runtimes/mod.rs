@@ -54,6 +54,12 @@ pub struct Interpreter {
     pub version: (u32, u32),
 }
 
+/// The scratch directory of the gateway running as process `pid`: its bootstraps, layer links
+/// and bytecode, removed when it stops.
+pub fn scratch_dir(pid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("local-gateway-{pid}"))
+}
+
 impl Host {
     /// Looks for `node` and `python3` on `PATH`, makes the scratch directory and writes the
     /// bootstraps into it.
@@ -62,7 +68,7 @@ impl Host {
     /// launch, a process still starting could read a file another launch had just truncated
     /// (an empty module runs, exits 0, and fails the function's first invocation).
     pub fn new(bin_dir: PathBuf, sdk: PathBuf) -> Result<Host, String> {
-        let scratch = std::env::temp_dir().join(format!("local-gateway-{}", std::process::id()));
+        let scratch = scratch_dir(std::process::id());
         // A folder named for this process id is an earlier gateway's (ids are reused; one
         // killed outright could not remove it): start empty.
         let _ = std::fs::remove_dir_all(&scratch);
@@ -80,6 +86,11 @@ impl Host {
             python: python::find(),
             launches: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Removes the scratch directory; call it once no process of this host runs.
+    pub fn clean_up(&self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 
     /// The start-up lines for `functions`: the interpreter and version each runs on, a notice
@@ -189,13 +200,6 @@ fn wrap(function: &Function, launch: &mut Launch) -> Result<(), String> {
     Ok(())
 }
 
-impl Host {
-    /// Removes the scratch directory; call it once no process of this host runs.
-    pub fn clean_up(&self) {
-        let _ = std::fs::remove_dir_all(&self.scratch);
-    }
-}
-
 impl Drop for Host {
     fn drop(&mut self) {
         self.clean_up();
@@ -286,7 +290,7 @@ mod tests {
     /// The only test that makes a `Host`: its scratch directory is named for this process.
     #[test]
     fn the_bootstraps_are_written_once_and_the_scratch_directory_starts_and_ends_empty() {
-        let scratch = std::env::temp_dir().join(format!("local-gateway-{}", std::process::id()));
+        let scratch = scratch_dir(std::process::id());
         std::fs::create_dir_all(scratch.join("pycache-0")).unwrap();
         std::fs::write(scratch.join("pycache-0/stale.pyc"), "an earlier gateway's").unwrap();
         let code = std::env::temp_dir().join(format!("host-code-{}", std::process::id()));

@@ -147,8 +147,8 @@ impl Gateway {
     }
 
     /// The folder the gateway writes its bootstraps and layer links to while it runs.
-    pub fn scratch_dir(&self) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("local-gateway-{}", self.child.id()))
+    pub fn scratch_dir(&self) -> PathBuf {
+        local_gateway::runtimes::scratch_dir(self.child.id())
     }
 
     pub fn url(&self, api: &str, path: &str) -> String {
