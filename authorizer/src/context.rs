@@ -5,9 +5,10 @@
 //! arrays become JSON strings, nulls are left out.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Number, Value};
+use serde_json::Number;
 
 use crate::credential::Credential;
+use crate::json::Json;
 use crate::kind::TokenKind;
 use crate::verify::Claims;
 
@@ -66,7 +67,7 @@ impl Context {
     /// `sub`, `token_type`, `sid`, `org_id` and `scopes` are always kept: handlers scope data
     /// to the tenant by `org_id` and check `scopes`, so the size cap drops anything else first
     /// (and `dropped` says what).
-    pub fn from_credential(claims: &Claims, credential: &Credential<'_>) -> Context {
+    pub fn from_credential(claims: &Claims<'_>, credential: &Credential<'_>) -> Context {
         let mut context = Context::default();
         let text = |s: &str| ContextValue::String(s.to_string());
         context.force("sub", text(credential.subject));
@@ -130,16 +131,16 @@ impl Context {
             context.insert_or_note(key, value);
         }
         // Metadata is a session's: a machine token's claims never reach the context.
-        if let (Some(_), Some(Value::Object(metadata))) = (session, claims.get("metadata")) {
-            for (key, value) in metadata {
-                if RESERVED_KEYS.contains(&key.as_str()) {
+        if let (Some(_), Some(Json::Object(metadata))) = (session, claims.get("metadata")) {
+            for (key, value) in metadata.iter() {
+                if RESERVED_KEYS.contains(&key) {
                     continue;
                 }
                 let value = match value {
-                    Value::Null => continue,
-                    Value::Bool(b) => ContextValue::Bool(*b),
-                    Value::Number(n) => ContextValue::Number(n.clone()),
-                    Value::String(s) => ContextValue::String(s.clone()),
+                    Json::Null => continue,
+                    Json::Bool(b) => ContextValue::Bool(*b),
+                    Json::Number(n) => ContextValue::Number(n.clone()),
+                    Json::String(s) => ContextValue::String(s.to_string()),
                     nested => ContextValue::String(nested.to_string()),
                 };
                 context.insert_or_note(key, value);

@@ -5,8 +5,7 @@
 //! condition can hold for it. OAuth tokens carry a client and scopes, API keys scopes and a
 //! name; any kind may carry an actor (`act`), as impersonated and agent sessions do.
 
-use serde_json::Value;
-
+use crate::json::Json;
 use crate::kind::TokenKind;
 use crate::session::Session;
 use crate::verify::Claims;
@@ -38,7 +37,7 @@ pub struct Credential<'c> {
 
 impl<'c> Credential<'c> {
     /// Reads a caller out of verified claims; `role_claim` is the dot path of `ROLE_CLAIM`.
-    pub fn from_claims<S: AsRef<str>>(claims: &'c Claims, role_claim: &[S]) -> Credential<'c> {
+    pub fn from_claims<S: AsRef<str>>(claims: &'c Claims<'_>, role_claim: &[S]) -> Credential<'c> {
         let kind = claims.kind();
         let act = claims.get("act");
         let oauth = kind == TokenKind::OAuth;
@@ -55,16 +54,16 @@ impl<'c> Credential<'c> {
             },
             key_name: claims.str("name").filter(|_| api_key),
             key_id: claims.str("jti").filter(|id| api_key && !id.is_empty()),
-            actor: act.and_then(|a| a.get("sub")).and_then(Value::as_str),
+            actor: act.and_then(|a| a.get("sub")).and_then(Json::as_str),
             impersonated: act.is_some(),
         }
     }
 }
 
-fn scopes(claims: &Claims) -> Vec<&str> {
+fn scopes<'c>(claims: &'c Claims<'_>) -> Vec<&'c str> {
     match (claims.get("scope"), claims.get("scp")) {
-        (Some(Value::String(scope)), _) => scope.split_ascii_whitespace().collect(),
-        (None, Some(Value::Array(scp))) => scp.iter().filter_map(Value::as_str).collect(),
+        (Some(Json::String(scope)), _) => scope.split_ascii_whitespace().collect(),
+        (None, Some(Json::Array(scp))) => scp.iter().filter_map(Json::as_str).collect(),
         _ => Vec::new(),
     }
 }
@@ -72,7 +71,7 @@ fn scopes(claims: &Claims) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn credential(kind: TokenKind, claims: Value, f: impl FnOnce(&Credential<'_>)) {
         let claims = Claims::of_kind(kind, claims.as_object().unwrap().clone());

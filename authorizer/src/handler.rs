@@ -147,9 +147,11 @@ impl Authorizer {
             Ok(request) => request,
             Err(rejection) => return refused(None, rejection),
         };
+        // A JWT's payload is decoded here, and its claims borrow from it.
+        let mut payload = Vec::new();
         let verified = request
             .token(self.config.session_cookie.as_deref())
-            .and_then(|(token, place)| self.verify(token, place, now));
+            .and_then(|(token, place)| self.verify(token, place, now, &mut payload));
         match verified {
             Ok(claims) => self.decide(&request, &claims),
             Err(rejection) => self.reject(&request, rejection),
@@ -157,9 +159,15 @@ impl Authorizer {
     }
 
     /// A JWT is verified here with the keys; an opaque credential by Clerk.
-    fn verify(&self, token: &str, place: Place, now: u64) -> Result<Claims, Rejection> {
+    fn verify<'p>(
+        &self,
+        token: &str,
+        place: Place,
+        now: u64,
+        payload: &'p mut Vec<u8>,
+    ) -> Result<Claims<'p>, Rejection> {
         let kind = match opaque::recognise(token) {
-            None => return self.config.verifier.verify(token, place, now),
+            None => return self.config.verifier.verify(token, place, now, payload),
             Some(kind) => kind?,
         };
         match &self.opaque {
@@ -170,7 +178,7 @@ impl Authorizer {
         }
     }
 
-    fn decide(&self, request: &Request<'_>, claims: &Claims) -> Outcome {
+    fn decide(&self, request: &Request<'_>, claims: &Claims<'_>) -> Outcome {
         let credential = Credential::from_claims(claims, &self.config.role_claim);
         let decision = self.config.rules.decide(&credential, request.arn.route);
         let allowed = decision.allowed;

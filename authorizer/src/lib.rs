@@ -84,6 +84,7 @@ pub mod credential;
 pub mod date;
 pub mod event;
 pub mod handler;
+pub mod json;
 pub mod jwks;
 pub mod keys;
 pub mod kind;

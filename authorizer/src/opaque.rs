@@ -168,7 +168,7 @@ pub trait OpaqueCheck: Send + Sync + std::fmt::Debug {
         kind: TokenKind,
         place: Place,
         now_ms: u64,
-    ) -> Result<Claims, Rejection>;
+    ) -> Result<Claims<'static>, Rejection>;
 }
 
 impl OpaqueCheck for OpaqueVerifier {
@@ -178,7 +178,7 @@ impl OpaqueCheck for OpaqueVerifier {
         kind: TokenKind,
         place: Place,
         now_ms: u64,
-    ) -> Result<Claims, Rejection> {
+    ) -> Result<Claims<'static>, Rejection> {
         if !self.checks.accepted.contains(kind) {
             return Err(Rejection::TokenNotAccepted);
         }
@@ -378,7 +378,7 @@ fn cache_key(instance: &[u8; 32], token: &str) -> [u8; 32] {
 
 /// Clerk's record as claims, so that the credential, the rules and the context read opaque
 /// and JWT credentials alike: `sub`, `scope` (space-separated), `client_id`, `name`, `jti`.
-fn claims(kind: TokenKind, record: &Record) -> Claims {
+fn claims(kind: TokenKind, record: &Record) -> Claims<'static> {
     let mut payload = Map::new();
     let mut put = |name: &str, value: &str| {
         payload.insert(name.into(), Value::String(value.into()));
@@ -664,7 +664,11 @@ mod tests {
     }
 
     /// `n` verifications of `token` at once, each on its own thread.
-    fn at_once(v: &Arc<OpaqueVerifier>, token: &str, n: usize) -> Vec<Result<Claims, Rejection>> {
+    fn at_once(
+        v: &Arc<OpaqueVerifier>,
+        token: &str,
+        n: usize,
+    ) -> Vec<Result<Claims<'static>, Rejection>> {
         let barrier = Arc::new(std::sync::Barrier::new(n));
         let threads: Vec<_> = (0..n)
             .map(|_| {

@@ -6,8 +6,7 @@
 //! age (`fva`) and session status (`sts`). The rules and the context read this view only, so
 //! they never care which version a token is.
 
-use serde_json::Value;
-
+use crate::json::Json;
 use crate::verify::Claims;
 
 /// Why a v2 token's organisation permissions were withheld, for the log.
@@ -128,14 +127,14 @@ impl Scoped<'_> {
 
 impl<'c> Session<'c> {
     /// Reads the session out of verified claims; `role_claim` is the dot path of `ROLE_CLAIM`.
-    pub fn from_claims<S: AsRef<str>>(claims: &'c Claims, role_claim: &[S]) -> Session<'c> {
-        let v2 = claims.get("v").and_then(Value::as_u64) == Some(2);
+    pub fn from_claims<S: AsRef<str>>(claims: &'c Claims<'_>, role_claim: &[S]) -> Session<'c> {
+        let v2 = claims.get("v").and_then(Json::as_u64) == Some(2);
         let features_claim = claims.str("fea");
         let features = scoped_list(features_claim);
         let mut permissions_withheld = None;
         let org = if v2 {
-            claims.get("o").and_then(Value::as_object).and_then(|o| {
-                let text = |k: &str| o.get(k).and_then(Value::as_str);
+            claims.get("o").and_then(Json::as_object).and_then(|o| {
+                let text = |k: &str| o.get(k).and_then(Json::as_str);
                 let id = text("id").filter(|id| !id.is_empty())?;
                 let permissions = match decode_permissions(&features, text("per"), text("fpm")) {
                     Ok(permissions) => permissions,
@@ -154,9 +153,9 @@ impl<'c> Session<'c> {
         } else {
             claims.str("org_id").filter(|id| !id.is_empty()).map(|id| {
                 let permissions = match claims.get("org_permissions") {
-                    Some(Value::Array(list)) => list
+                    Some(Json::Array(list)) => list
                         .iter()
-                        .filter_map(Value::as_str)
+                        .filter_map(Json::as_str)
                         .filter_map(Permission::parse)
                         .collect(),
                     _ => Vec::new(),
@@ -206,8 +205,8 @@ pub fn scoped_list(list: Option<&str>) -> Vec<Scoped<'_>> {
 }
 
 /// `[first, second]` as whole minutes; anything else is `None` (reverification then fails).
-fn factor_age(value: Option<&Value>) -> Option<[i64; 2]> {
-    match value?.as_array()?.as_slice() {
+fn factor_age(value: Option<&Json<'_>>) -> Option<[i64; 2]> {
+    match value?.as_array()? {
         [first, second] => Some([first.as_i64()?, second.as_i64()?]),
         _ => None,
     }
@@ -300,7 +299,7 @@ impl Mask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn session(claims: Value) -> Vec<String> {
         let claims = Claims::from_payload(claims.as_object().unwrap().clone());

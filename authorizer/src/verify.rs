@@ -12,6 +12,8 @@ use base64::Engine;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+use crate::json::{Json, Object};
+
 use crate::keys::RsaKey;
 use crate::kind::{self, Kinds, TokenKind};
 use crate::rejection::Rejection;
@@ -66,25 +68,31 @@ pub struct Verifier {
 }
 
 /// The payload of a token that passed every check, and its kind. `sub` is known to be a
-/// non-empty string, and so is `sid` for a session.
+/// non-empty string, and so is `sid` for a session. A JWT's claims borrow their strings from
+/// its decoded payload (`json`); an opaque credential's own theirs (`'static`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Claims {
+pub struct Claims<'p> {
     kind: TokenKind,
-    payload: Map<String, Value>,
+    payload: Object<'p>,
 }
 
-impl Claims {
+impl Claims<'static> {
     /// Wraps a session token's payload without any check; for benchmarks and tests that render
     /// from known claims.
-    pub fn from_payload(payload: Map<String, Value>) -> Claims {
+    pub fn from_payload(payload: Map<String, Value>) -> Claims<'static> {
         Claims::of_kind(TokenKind::Session, payload)
     }
 
     /// Wraps a payload of any kind without any check.
-    pub fn of_kind(kind: TokenKind, payload: Map<String, Value>) -> Claims {
-        Claims { kind, payload }
+    pub fn of_kind(kind: TokenKind, payload: Map<String, Value>) -> Claims<'static> {
+        Claims {
+            kind,
+            payload: payload.into(),
+        }
     }
+}
 
+impl<'p> Claims<'p> {
     /// What kind of token carried these claims.
     pub fn kind(&self) -> TokenKind {
         self.kind
@@ -97,11 +105,11 @@ impl Claims {
 
     /// A top-level string claim.
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.payload.get(name).and_then(Value::as_str)
+        self.payload.get(name).and_then(Json::as_str)
     }
 
     /// A top-level claim of any type.
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub fn get(&self, name: &str) -> Option<&Json<'p>> {
         self.payload.get(name)
     }
 
@@ -137,8 +145,15 @@ impl Verifier {
         &self.checks
     }
 
-    /// Verifies `token`, found at `place`, at time `now` (seconds since the epoch).
-    pub fn verify(&self, token: &str, place: Place, now: u64) -> Result<Claims, Rejection> {
+    /// Verifies `token`, found at `place`, at time `now` (seconds since the epoch). Its payload
+    /// is decoded into `buffer`, which the claims borrow from: one buffer, no copy per claim.
+    pub fn verify<'p>(
+        &self,
+        token: &str,
+        place: Place,
+        now: u64,
+        buffer: &'p mut Vec<u8>,
+    ) -> Result<Claims<'p>, Rejection> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Rejection::TooLarge);
         }
@@ -189,15 +204,17 @@ impl Verifier {
             return Err(Rejection::BadSignature);
         }
 
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
+        buffer.clear();
+        URL_SAFE_NO_PAD
+            .decode_vec(payload, buffer)
             .map_err(|_| Rejection::Malformed)?;
-        let payload: Map<String, Value> =
-            serde_json::from_slice(&payload).map_err(|_| Rejection::Malformed)?;
+        // Checked as UTF-8 once, whole: from a `&str`, serde_json reads each string as it is.
+        let text = std::str::from_utf8(buffer).map_err(|_| Rejection::Malformed)?;
+        let payload: Object<'p> = serde_json::from_str(text).map_err(|_| Rejection::Malformed)?;
 
         // Signed by the instance, but what kind of token is it? (See `kind`.)
         let cat = jose.extras.inner().get("cat").map(Value::as_str);
-        let sub = payload.get("sub").and_then(Value::as_str);
+        let sub = payload.get("sub").and_then(Json::as_str);
         let kind = kind::classify(jose.typ.as_deref(), cat, sub)?;
         if !self.checks.accepted.contains(kind) {
             return Err(Rejection::TokenNotAccepted);
@@ -212,7 +229,7 @@ impl Verifier {
         Ok(claims)
     }
 
-    fn check(&self, claims: &Claims, now: u64) -> Result<(), Rejection> {
+    fn check(&self, claims: &Claims<'_>, now: u64) -> Result<(), Rejection> {
         let checks = &self.checks;
         let now = now as f64;
         let skew = checks.clock_skew as f64;
@@ -243,7 +260,7 @@ impl Verifier {
                 // of the instance's services would open this one.
                 let own = checks.machine_id.as_slice();
                 let targets_us = match claims.get("scopes") {
-                    Some(Value::String(scopes)) => scopes
+                    Some(Json::String(scopes)) => scopes
                         .split_ascii_whitespace()
                         .any(|t| own.iter().any(|m| m == t)),
                     Some(_) => false,
@@ -271,7 +288,7 @@ impl Verifier {
     }
 
     /// What only a session token must satisfy.
-    fn check_session(&self, claims: &Claims) -> Result<(), Rejection> {
+    fn check_session(&self, claims: &Claims<'_>) -> Result<(), Rejection> {
         let checks = &self.checks;
         if claims.str("sid").is_none_or(str::is_empty) {
             return Err(Rejection::MissingSessionId);
@@ -296,17 +313,17 @@ impl Verifier {
 
 /// True when `aud` (a string, or an array of strings) names one of `wanted`; an absent or
 /// mistyped `aud` names nothing.
-fn names_one(aud: Option<&Value>, wanted: &[String]) -> bool {
+fn names_one(aud: Option<&Json<'_>>, wanted: &[String]) -> bool {
     let wanted = |aud: &str| wanted.iter().any(|w| w == aud);
     match aud {
-        Some(Value::String(aud)) => wanted(aud),
-        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(wanted),
+        Some(Json::String(aud)) => wanted(aud),
+        Some(Json::Array(auds)) => auds.iter().filter_map(Json::as_str).any(wanted),
         _ => false,
     }
 }
 
 /// A NumericDate claim: absent is `None`; present but not a finite number is a rejection.
-fn time_claim(claims: &Claims, name: &str) -> Result<Option<f64>, Rejection> {
+fn time_claim(claims: &Claims<'_>, name: &str) -> Result<Option<f64>, Rejection> {
     match claims.get(name) {
         None => Ok(None),
         Some(value) => value

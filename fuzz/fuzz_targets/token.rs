@@ -19,12 +19,13 @@ static UNREACHABLE: OnceLock<Authorizer> = OnceLock::new();
 static EVERY_KIND: OnceLock<Authorizer> = OnceLock::new();
 
 fuzz_target!(|token: &str| {
+    let mut payload = Vec::new();
     let unreachable = UNREACHABLE.get_or_init(|| common::authorizer(common::UNREACHABLE_PUBLIC));
     assert!(
         unreachable
             .config()
             .verifier
-            .verify(token, Place::Authorization, common::NOW)
+            .verify(token, Place::Authorization, common::NOW, &mut payload)
             .is_err(),
         "forged token accepted: {token}"
     );
@@ -33,7 +34,7 @@ fuzz_target!(|token: &str| {
     if dev
         .config()
         .verifier
-        .verify(token, Place::Authorization, common::NOW)
+        .verify(token, Place::Authorization, common::NOW, &mut payload)
         .is_ok()
     {
         assert!(
@@ -44,7 +45,11 @@ fuzz_target!(|token: &str| {
 
     let every = EVERY_KIND.get_or_init(|| common::every_kind(common::DEV_PUBLIC));
     for place in [Place::Authorization, Place::Cookie, Place::Subprotocol] {
-        let Ok(claims) = every.config().verifier.verify(token, place, common::NOW) else {
+        let Ok(claims) = every
+            .config()
+            .verifier
+            .verify(token, place, common::NOW, &mut payload)
+        else {
             continue;
         };
         assert!(

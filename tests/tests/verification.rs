@@ -454,3 +454,43 @@ fn deeply_nested_claims_are_refused_not_overflowed() {
         "200-deep nesting",
     );
 }
+
+/// A claim written twice reads as its last value, as serde_json's `Map` (and so Clerk's
+/// backends in Go and JavaScript) read it: the borrowed claims must not pick the first.
+#[test]
+fn a_repeated_claim_reads_as_its_last_value() {
+    let f = Fixture::new(&[]);
+    // `claims()` is sorted; the text puts a second `sub` and `exp` after it.
+    let text = |extra: &str| {
+        let body = claims().to_string();
+        format!("{},{extra}}}", &body[..body.len() - 1])
+    };
+    let outcome = f.check(&f.key.sign_text(&text(r#""sub":"user_2""#)));
+    assert_eq!(outcome.verdict, Verdict::Allow);
+    assert_eq!(outcome.sub.as_deref(), Some("user_2"));
+    let expired_last = text(&format!(r#""exp":{}"#, NOW - 100));
+    assert_eq!(f.check(&f.key.sign_text(&expired_last)).reason, "expired");
+    // And the other way round: expired first, current last.
+    let mut past = claims();
+    past["exp"] = json!(NOW - 100);
+    let body = past.to_string();
+    let current_last = format!("{},\"exp\":{}}}", &body[..body.len() - 1], NOW + 60);
+    assert_eq!(
+        f.check(&f.key.sign_text(&current_last)).verdict,
+        Verdict::Allow
+    );
+}
+
+/// A claim with escapes is read through them (it cannot borrow from the payload).
+#[test]
+fn escaped_claims_read_as_their_text() {
+    let f = Fixture::new(&[]);
+    let body = claims().to_string();
+    let text = format!(
+        r#"{},"sub":"user\u005fescaped\"q"}}"#,
+        &body[..body.len() - 1]
+    );
+    let outcome = f.check(&f.key.sign_text(&text));
+    assert_eq!(outcome.verdict, Verdict::Allow);
+    assert_eq!(outcome.sub.as_deref(), Some("user_escaped\"q"));
+}

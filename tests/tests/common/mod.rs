@@ -6,7 +6,7 @@ use authorizer::{Authorizer, Config, Outcome};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::KeyPair as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
@@ -66,6 +66,21 @@ impl TestKey {
 
     pub fn sign_with(&self, header: Header, claims: &Value) -> String {
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing")
+    }
+
+    /// Signs `payload` exactly as written (RS256, `typ: JWT`), for JSON no `Value` can hold,
+    /// such as a repeated key.
+    pub fn sign_text(&self, payload: &str) -> String {
+        let encode = |text: &str| URL_SAFE_NO_PAD.encode(text);
+        let signed = format!(
+            "{}.{}",
+            encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+            encode(payload)
+        );
+        let signature =
+            jsonwebtoken::crypto::sign(signed.as_bytes(), &self.encoding, Algorithm::RS256)
+                .expect("signing");
+        format!("{signed}.{signature}")
     }
 }
 
