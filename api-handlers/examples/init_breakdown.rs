@@ -18,17 +18,11 @@ async fn main() {
         last = now;
     };
     step("process start → main");
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(
-            aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
-        )
-        .endpoint_url(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default())
-        .build();
+    let config = api_handlers::task_store::lambda_config()
+        .expect("AWS_REGION and AWS_ACCESS_KEY_ID in the environment");
     step("SDK configuration from the environment");
     let client = aws_sdk_dynamodb::Client::from_conf(config);
-    step("client (HTTPS connector, runtime plugins)");
+    step("client (HTTPS connector and its roots, runtime plugins)");
     let store = api_handlers::task_store::TaskStore::new(client, "TasksTable".into());
     step("task store");
     let result = store.list("tenant", 1, None).await;

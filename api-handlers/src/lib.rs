@@ -3,6 +3,7 @@
 //! routes are tested without Lambda.
 
 pub mod aws_rest;
+pub mod aws_trust;
 pub mod backfill;
 pub mod clerk_backend;
 pub mod cors;

@@ -18,6 +18,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
+use crate::aws_trust;
+
 /// The variable that names the table (the template sets it to `!Ref TasksTable`).
 pub const TABLE_VARIABLE: &str = "TASKS_TABLE";
 
@@ -69,12 +71,47 @@ pub struct TaskStore {
     table: String,
 }
 
+/// Lambda gives the region and the function's role credentials in the environment: the client's
+/// configuration from them directly skips the default chain's providers (profile files, SSO,
+/// IMDS, ...), most of the SDK's cold start, and its HTTPS client trusts `aws_trust`'s roots
+/// rather than reading the machine's CA bundle. `None` outside Lambda (no region or no
+/// credentials in the environment): there the default chain decides.
+pub fn lambda_config() -> Option<aws_sdk_dynamodb::Config> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"))?;
+    env("AWS_ACCESS_KEY_ID")?;
+    let endpoint = env("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| env("AWS_ENDPOINT_URL"));
+    let trust = aws_trust::trust_for(&region, endpoint.as_deref());
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new(region))
+        .credentials_provider(
+            aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .timeout_config(timeouts());
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    if let Some(client) = aws_trust::http_client(trust) {
+        config = config.http_client(client);
+    }
+    Some(config.build())
+}
+
+/// Short on purpose: the function's own timeout is 5 s, and an unreachable table must end as a
+/// 500 with a reason in the log, not as a Lambda timeout.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(3))
+        .build()
+}
+
 impl TaskStore {
     /// Reads `TASKS_TABLE` and the SDK's usual configuration (region, credentials and, locally,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`). A missing table name stops the function at init.
-    ///
-    /// Timeouts are short on purpose: the function's own timeout is 5 s, and an unreachable
-    /// table must end as a 500 with a reason in the log, not as a Lambda timeout.
+    /// `AWS_ENDPOINT_URL_DYNAMODB`): `lambda_config`, else the default chain. A missing table
+    /// name stops the function at init.
     pub async fn from_env() -> Result<TaskStore, String> {
         let table = std::env::var(TABLE_VARIABLE)
             .ok()
@@ -82,35 +119,11 @@ impl TaskStore {
             .ok_or(format!(
                 "{TABLE_VARIABLE} is not set: set it to the tasks table's name (the template passes !Ref TasksTable)"
             ))?;
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .operation_attempt_timeout(Duration::from_millis(1500))
-            .operation_timeout(Duration::from_secs(3))
-            .build();
-        // Lambda gives the region and the function's role credentials in the environment:
-        // reading them directly skips the default chain's providers (profile files, SSO, IMDS,
-        // ...), most of the SDK's cold start. Anywhere else, the default chain decides.
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if let (Some(region), Some(_)) = (
-            env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")),
-            env("AWS_ACCESS_KEY_ID"),
-        ) {
-            let mut config = aws_sdk_dynamodb::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(aws_sdk_dynamodb::config::Region::new(region))
-                .credentials_provider(
-                    aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
-                )
-                .timeout_config(timeouts);
-            if let Some(endpoint) =
-                env("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| env("AWS_ENDPOINT_URL"))
-            {
-                config = config.endpoint_url(endpoint);
-            }
-            return Ok(TaskStore::new(Client::from_conf(config.build()), table));
+        if let Some(config) = lambda_config() {
+            return Ok(TaskStore::new(Client::from_conf(config), table));
         }
         let config = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(timeouts)
+            .timeout_config(timeouts())
             .load()
             .await;
         Ok(TaskStore::new(Client::new(&config), table))
