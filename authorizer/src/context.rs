@@ -5,7 +5,7 @@
 //! arrays become JSON strings, nulls are left out.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::Number;
+use serde_json::{Number, Value};
 
 use crate::credential::Credential;
 use crate::json::Json;
@@ -141,7 +141,7 @@ impl Context {
                     Json::Bool(b) => ContextValue::Bool(*b),
                     Json::Number(n) => ContextValue::Number(n.clone()),
                     Json::String(s) => ContextValue::String(s.to_string()),
-                    nested => ContextValue::String(nested.to_string()),
+                    nested => ContextValue::String(Value::from(nested).to_string()),
                 };
                 context.insert_or_note(key, value);
             }

@@ -13,7 +13,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value};
 
 /// A JSON value whose strings may borrow from the text it was parsed from.
@@ -93,25 +92,6 @@ impl<'a> Json<'a> {
 }
 
 impl<'a> Object<'a> {
-    /// Sorts `entries` by key and keeps, of a repeated key, its last value.
-    fn from_entries(mut entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Object<'a> {
-        // Clerk writes its claims sorted, so this is usually one pass.
-        if entries.is_sorted_by(|a, b| a.0 < b.0) {
-            return Object(entries);
-        }
-        // Stable: a key's values stay in the text's order.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        // `dedup_by` keeps the first of a run; swapping first moves the later value into it.
-        entries.dedup_by(|later, kept| {
-            let repeated = later.0 == kept.0;
-            if repeated {
-                std::mem::swap(later, kept);
-            }
-            repeated
-        });
-        Object(entries)
-    }
-
     /// The value at `key`.
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         let at = self.0.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
@@ -159,31 +139,22 @@ impl From<Value> for Json<'static> {
     }
 }
 
-/// Written as `serde_json::Value` writes it (keys sorted), for a nested claim put in the
-/// context as text.
-impl Serialize for Json<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Json::Null => serializer.serialize_unit(),
-            Json::Bool(b) => serializer.serialize_bool(*b),
-            Json::Number(n) => n.serialize(serializer),
-            Json::String(s) => serializer.serialize_str(s),
-            Json::Array(items) => items.serialize(serializer),
-            Json::Object(object) => {
-                let mut map = serializer.serialize_map(Some(object.len()))?;
-                for (k, v) in object.iter() {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
+/// Back to a `serde_json::Value`, for a nested claim put in the context as its JSON text.
+impl From<&Json<'_>> for Value {
+    fn from(json: &Json<'_>) -> Self {
+        match json {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.clone()),
+            Json::String(s) => Value::String(s.to_string()),
+            Json::Array(items) => Value::Array(items.iter().map(Value::from).collect()),
+            Json::Object(object) => Value::Object(
+                object
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::from(v)))
+                    .collect(),
+            ),
         }
-    }
-}
-
-impl fmt::Display for Json<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-        f.write_str(&text)
     }
 }
 
@@ -263,11 +234,24 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'a>, A::Error> {
         // serde_json gives no size: 8 entries hold a nested claim at once, and a token's top
         // level after one doubling.
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
+        let mut entries: Vec<(Cow<'a, str>, Json<'a>)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
         while let Some(Key(key)) = map.next_key()? {
-            entries.push((key, map.next_value()?));
+            let value = map.next_value()?;
+            // Kept sorted as it is read. Clerk writes its claims sorted, so this is a push; out
+            // of order it is an insertion, quadratic only in the keys of one object, and a
+            // payload is at most 16 KB (`token::MAX_TOKEN_BYTES`).
+            match entries.last() {
+                Some((last, _)) if *last >= key => {
+                    match entries.binary_search_by(|(k, _)| k.cmp(&key)) {
+                        Ok(at) => entries[at].1 = value,
+                        Err(at) => entries.insert(at, (key, value)),
+                    }
+                }
+                _ => entries.push((key, value)),
+            }
         }
-        Ok(Json::Object(Object::from_entries(entries)))
+        Ok(Json::Object(Object(entries)))
     }
 }
 
@@ -304,7 +288,7 @@ mod tests {
             let ours = parse(text);
             let theirs: Value = serde_json::from_str(text).unwrap();
             assert_eq!(ours, Json::from(theirs.clone()), "{text}");
-            assert_eq!(ours.to_string(), theirs.to_string(), "{text}");
+            assert_eq!(Value::from(&ours), theirs, "{text}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! Token → verified claims. Signature first, then every claim check, each one explicit.
 //!
-//! jsonwebtoken reads the header (so `alg` is one of its typed algorithms); the signature is
-//! checked with keys parsed once at init (see `keys`), and only then is the payload decoded.
-//! Header fields that could name a key (`jwk`, `jku`, `x5u`) are never consulted: only the
-//! configured keys verify. With `CLERK_JWKS_URL`, `kid` picks among the instance's keys (and
+//! The header is read as jsonwebtoken would (`alg` one of its typed algorithms, `typ` and `kid`
+//! strings); the signature is checked with keys parsed once at init (see `keys`), and only then
+//! is the payload decoded. Header fields that could name a key (`jwk`, `jku`, `x5u`, `x5c`) are
+//! never consulted: only the configured keys verify. With `CLERK_JWKS_URL`, `kid` picks among the instance's keys (and
 //! an unknown one may trigger a bounded refetch, see `jwks`); with `CLERK_JWT_KEY` it is
 //! ignored.
 
@@ -170,14 +170,15 @@ impl Verifier {
             return Err(Rejection::Malformed);
         }
 
-        let jose = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        let mut header_bytes = Vec::new();
+        let jose = Jose::read(header, &mut header_bytes)?;
         let alg = jose.alg;
         if !matches!(alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512) {
             return Err(Rejection::UnsupportedAlgorithm);
         }
         // `crit` names extensions the recipient must understand (RFC 7515 §4.1.11), such as
         // an unencoded payload (`b64: false`); we implement none of them.
-        if jose.crit.is_some() {
+        if !matches!(jose.fields.get("crit"), None | Some(Json::Null)) {
             return Err(Rejection::CriticalHeader);
         }
         let signature = URL_SAFE_NO_PAD
@@ -187,7 +188,7 @@ impl Verifier {
         let verified = match &self.keys {
             Keys::Pem(keys) => keys.iter().any(|key| key.verifies(alg, signed, &signature)),
             Keys::Jwks(ring) => {
-                let kid = jose.kid.as_deref();
+                let kid = jose.text("kid");
                 let keys = ring.keys(kid, now);
                 // Never loaded (the JWKS is down): nothing can be verified, and that is no
                 // verdict on this token.
@@ -204,18 +205,12 @@ impl Verifier {
             return Err(Rejection::BadSignature);
         }
 
-        buffer.clear();
-        URL_SAFE_NO_PAD
-            .decode_vec(payload, buffer)
-            .map_err(|_| Rejection::Malformed)?;
-        // Checked as UTF-8 once, whole: from a `&str`, serde_json reads each string as it is.
-        let text = std::str::from_utf8(buffer).map_err(|_| Rejection::Malformed)?;
-        let payload: Object<'p> = serde_json::from_str(text).map_err(|_| Rejection::Malformed)?;
+        let payload = decode_object(payload, buffer)?;
 
         // Signed by the instance, but what kind of token is it? (See `kind`.)
-        let cat = jose.extras.inner().get("cat").map(Value::as_str);
+        let cat = jose.fields.get("cat").map(Json::as_str);
         let sub = payload.get("sub").and_then(Json::as_str);
-        let kind = kind::classify(jose.typ.as_deref(), cat, sub)?;
+        let kind = kind::classify(jose.text("typ"), cat, sub)?;
         if !self.checks.accepted.contains(kind) {
             return Err(Rejection::TokenNotAccepted);
         }
@@ -309,6 +304,46 @@ impl Verifier {
         }
         Ok(())
     }
+}
+
+/// A token's JOSE header: `alg`, and the fields as they were written.
+struct Jose<'h> {
+    alg: Algorithm,
+    fields: Object<'h>,
+}
+
+impl<'h> Jose<'h> {
+    /// Fails as `jsonwebtoken::decode_header` would on what verification reads: an `alg` that is
+    /// not one of its algorithms' names, a `typ` or `kid` that is neither a string nor null.
+    fn read(encoded: &str, buffer: &'h mut Vec<u8>) -> Result<Jose<'h>, Rejection> {
+        let fields = decode_object(encoded, buffer)?;
+        let alg = match fields.get("alg") {
+            Some(Json::String(name)) => name.parse().map_err(|_| Rejection::Malformed)?,
+            _ => return Err(Rejection::Malformed),
+        };
+        for name in ["typ", "kid"] {
+            if !matches!(fields.get(name), None | Some(Json::Null | Json::String(_))) {
+                return Err(Rejection::Malformed);
+            }
+        }
+        Ok(Jose { alg, fields })
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Json::as_str)
+    }
+}
+
+/// A base64url segment (header or payload) holding a JSON object, decoded into `buffer`, which
+/// the object borrows from. Checked as UTF-8 once, whole: from a `&str`, serde_json reads each
+/// string as it is.
+fn decode_object<'b>(encoded: &str, buffer: &'b mut Vec<u8>) -> Result<Object<'b>, Rejection> {
+    buffer.clear();
+    URL_SAFE_NO_PAD
+        .decode_vec(encoded, buffer)
+        .map_err(|_| Rejection::Malformed)?;
+    let text = std::str::from_utf8(buffer).map_err(|_| Rejection::Malformed)?;
+    serde_json::from_str(text).map_err(|_| Rejection::Malformed)
 }
 
 /// True when `aud` (a string, or an array of strings) names one of `wanted`; an absent or

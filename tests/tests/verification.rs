@@ -494,3 +494,38 @@ fn escaped_claims_read_as_their_text() {
     assert_eq!(outcome.verdict, Verdict::Allow);
     assert_eq!(outcome.sub.as_deref(), Some("user_escaped\"q"));
 }
+
+/// The header is read here, not by jsonwebtoken, and refuses what its `decode_header` refused
+/// among the fields a verification reads, even when the signature is genuine.
+#[test]
+fn a_genuinely_signed_header_is_still_read_strictly() {
+    let f = Fixture::new(&[]);
+    let payload = claims().to_string();
+    let reason = |header: &str| f.check(&f.key.sign_texts(header, &payload)).reason;
+    assert_eq!(reason(r#"{"alg":"RS256","typ":"JWT"}"#), "allowed");
+    // Escapes are read through; null is absent, as serde's Option reads it.
+    assert_eq!(
+        reason(r#"{"alg":"RS\u0032\u0035\u0036","typ":"JW\u0054"}"#),
+        "allowed"
+    );
+    assert_eq!(
+        reason(r#"{"alg":"RS256","typ":null,"kid":null,"crit":null}"#),
+        "allowed"
+    );
+    // A repeated name reads as its last value (RFC 7515 §4 allows either that or a refusal).
+    assert_eq!(reason(r#"{"alg":"HS256","alg":"RS256"}"#), "allowed");
+    for (header, why) in [
+        (r#"{"alg":"RS999"}"#, "malformed"),
+        (r#"{"alg":"rs256"}"#, "malformed"),
+        (r#"{"alg":256}"#, "malformed"),
+        (r#"{"typ":"JWT"}"#, "malformed"),
+        (r#"{"alg":"RS256","typ":5}"#, "malformed"),
+        (r#"{"alg":"RS256","kid":["a"]}"#, "malformed"),
+        (r#"["RS256"]"#, "malformed"),
+        (r#"{"alg":"RS256"} x"#, "malformed"),
+        (r#"{"alg":"RS256","alg":"HS256"}"#, "unsupported_alg"),
+        (r#"{"alg":"RS256","crit":[]}"#, "critical_header"),
+    ] {
+        assert_eq!(reason(header), why, "{header}");
+    }
+}

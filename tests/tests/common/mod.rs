@@ -71,11 +71,15 @@ impl TestKey {
     /// Signs `payload` exactly as written (RS256, `typ: JWT`), for JSON no `Value` can hold,
     /// such as a repeated key.
     pub fn sign_text(&self, payload: &str) -> String {
-        let encode = |text: &str| URL_SAFE_NO_PAD.encode(text);
+        self.sign_texts(r#"{"alg":"RS256","typ":"JWT"}"#, payload)
+    }
+
+    /// Signs `header` and `payload` exactly as written, with RS256 whatever the header says.
+    pub fn sign_texts(&self, header: &str, payload: &str) -> String {
         let signed = format!(
             "{}.{}",
-            encode(r#"{"alg":"RS256","typ":"JWT"}"#),
-            encode(payload)
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
         );
         let signature =
             jsonwebtoken::crypto::sign(signed.as_bytes(), &self.encoding, Algorithm::RS256)
