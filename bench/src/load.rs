@@ -104,8 +104,7 @@ pub fn run(load: &Load<'_>) -> i32 {
             }
         }
     }
-    let _ = gateway.kill();
-    let _ = gateway.wait();
+    crate::stop_gateway(&mut gateway);
     let restarts = restarts.lock().unwrap().clone();
     let logged_throttles = *throttles.lock().unwrap();
     let throttled: usize = clients.iter().map(|c| c.throttled).sum();

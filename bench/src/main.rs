@@ -157,6 +157,23 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
+/// Stops a local-gateway as Ctrl-C would (SIGTERM), so that it stops its functions and removes
+/// its scratch folder; killed after 10 s if it has not exited.
+fn stop_gateway(gateway: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &gateway.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = gateway.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+}
+
 fn admin_event(i: usize) -> String {
     let claims = tests::clerk_claims(
         &format!("user_2bench{i:020}"),

@@ -127,8 +127,7 @@ pub fn run(bin_dir: &Path) {
             through50 - direct50
         );
     }
-    let _ = gateway.kill();
-    let _ = gateway.wait();
+    crate::stop_gateway(&mut gateway);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
