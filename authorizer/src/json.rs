@@ -236,20 +236,24 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
         // level after one doubling.
         let mut entries: Vec<(Cow<'a, str>, Json<'a>)> =
             Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
+        let mut sorted = true;
         while let Some(Key(key)) = map.next_key()? {
-            let value = map.next_value()?;
-            // Kept sorted as it is read. Clerk writes its claims sorted, so this is a push; out
-            // of order it is an insertion, quadratic only in the keys of one object, and a
-            // payload is at most 16 KB (`token::MAX_TOKEN_BYTES`).
-            match entries.last() {
-                Some((last, _)) if *last >= key => {
-                    match entries.binary_search_by(|(k, _)| k.cmp(&key)) {
-                        Ok(at) => entries[at].1 = value,
-                        Err(at) => entries.insert(at, (key, value)),
-                    }
+            // Clerk writes its claims sorted, so this is usually a check and a push.
+            sorted = sorted && entries.last().is_none_or(|(last, _)| *last < key);
+            entries.push((key, map.next_value()?));
+        }
+        if !sorted {
+            // Stable, so that of a repeated key the last value stays last; then `dedup_by`,
+            // which keeps the first of a run, is handed the later value by a swap. A JWT's
+            // header is read before its signature is checked: no step here is quadratic.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, kept| {
+                let repeated = later.0 == kept.0;
+                if repeated {
+                    std::mem::swap(later, kept);
                 }
-                _ => entries.push((key, value)),
-            }
+                repeated
+            });
         }
         Ok(Json::Object(Object(entries)))
     }
@@ -290,6 +294,22 @@ mod tests {
             assert_eq!(ours, Json::from(theirs.clone()), "{text}");
             assert_eq!(Value::from(&ours), theirs, "{text}");
         }
+    }
+
+    #[test]
+    fn a_large_object_in_any_order_reads_as_serde_json_reads_it() {
+        // Out of order, with repeats: the path a hostile header takes before its signature.
+        let mut text = String::from("{");
+        for i in (0..3000).rev() {
+            text.push_str(&format!(
+                "\"k{:04}\":{i},\"k{:04}\":\"again\",",
+                i % 1000,
+                i % 700
+            ));
+        }
+        text.push_str("\"end\":true}");
+        let theirs: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(Value::from(&parse(&text)), theirs);
     }
 
     #[test]
