@@ -12,7 +12,9 @@
 //! `soak` runs mixed valid, invalid and malformed events of every flavour and checks every
 //! answer, zero crashes, and that peak RSS does not grow after the first 1,000 calls.
 //! `handlers` measures the cold start and warm latency of `health` (no AWS SDK) and `tasks`
-//! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server).
+//! (the DynamoDB SDK, answering `GET /tasks` from the template's table on moto_server), and the
+//! CPU time and page faults each process spent to its first answer, which tells the function's
+//! own cost from the time it waits on the table.
 
 mod concurrency;
 mod load;
@@ -380,6 +382,8 @@ fn handlers(bin_dir: &std::path::Path) {
         ),
     ];
     let mut cold: Vec<Vec<f64>> = vec![vec![]; functions.len()];
+    let mut cpu: Vec<Vec<f64>> = vec![vec![]; functions.len()];
+    let mut faults: Vec<Vec<f64>> = vec![vec![]; functions.len()];
     let mut warm: Vec<Vec<f64>> = vec![vec![]; functions.len()];
     let answer = |name: &str, reply: &Reply| {
         let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
@@ -394,6 +398,10 @@ fn handlers(bin_dir: &std::path::Path) {
             let reply = pending.wait(INVOKE_TIMEOUT).expect("a first answer");
             answer(name, &reply);
             cold[f].push(reply.received.duration_since(started).as_secs_f64() * 1000.0);
+            // Read while it waits for its next event, so these are the first answer's.
+            let (cpu_ms, minor_faults) = first_answer_cost(child.id());
+            cpu[f].push(cpu_ms);
+            faults[f].push(minor_faults);
             for _ in 0..50 {
                 let reply = invoke(&emulator, &event.to_string());
                 answer(name, &reply);
@@ -406,16 +414,41 @@ fn handlers(bin_dir: &std::path::Path) {
     println!("
 handlers: {COLD_SPAWNS} cold starts and {} warm calls each, interleaved; tasks answers GET /tasks from moto_server", COLD_SPAWNS * 50);
     println!(
-        "{:<10} {:>28} {:>16}",
-        "function", "cold start, spawn → answer", "warm p50"
+        "{:<10} {:>28} {:>22} {:>18} {:>16}",
+        "function",
+        "cold start, spawn → answer",
+        "its CPU to the answer",
+        "its page faults",
+        "warm p50"
     );
     for (f, (name, _)) in functions.iter().enumerate() {
         println!(
-            "{name:<10} {:>25.2} ms {:>13.2} ms",
+            "{name:<10} {:>25.2} ms {:>19.2} ms {:>18} {:>13.2} ms",
             median(&mut cold[f]),
+            median(&mut cpu[f]),
+            median(&mut faults[f]),
             percentile(&mut warm[f], 0.5)
         );
     }
+}
+
+/// The CPU time (every thread's, in ms: `/proc/PID/task/*/schedstat`, nanoseconds) and minor
+/// page faults (`/proc/PID/stat`) of process `pid` so far: what a cold start costs the process
+/// itself, as against the time it waits (on moto_server, on the Runtime API).
+fn first_answer_cost(pid: u32) -> (f64, f64) {
+    let cpu_ns: u64 = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the handler is running")
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the handler is running");
+    // Fields after the command's closing parenthesis: state is field 3, minflt field 10.
+    let minflt = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(7)?.parse::<f64>().ok())
+        .expect("/proc/PID/stat has minflt");
+    (cpu_ns as f64 / 1e6, minflt)
 }
 
 /// The soak test. Returns the process exit code.
