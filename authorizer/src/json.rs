@@ -243,17 +243,12 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
             entries.push((key, map.next_value()?));
         }
         if !sorted {
-            // Stable, so that of a repeated key the last value stays last; then `dedup_by`,
-            // which keeps the first of a run, is handed the later value by a swap. A JWT's
-            // header is read before its signature is checked: no step here is quadratic.
+            // Reversed, then sorted stably, so that of a repeated key the last value read comes
+            // first, which is the one `dedup_by` keeps. A JWT's header is read before its
+            // signature is checked: no step here is quadratic.
+            entries.reverse();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            entries.dedup_by(|later, kept| {
-                let repeated = later.0 == kept.0;
-                if repeated {
-                    std::mem::swap(later, kept);
-                }
-                repeated
-            });
+            entries.dedup_by(|later, kept| later.0 == kept.0);
         }
         Ok(Json::Object(Object(entries)))
     }
